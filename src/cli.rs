@@ -1,0 +1,77 @@
+//! The command line: raw flags as clap parses them, validated into a [`Config`] before any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use casefile::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "casefile", version, about = "Turn scanner output into case records: searchable PDFs and JSON manifests")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recognise every scan under the inputs and write searchable PDFs and a manifest.
+    Run(RunArgs),
+    /// Print the JSON Schema of the manifest.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Folders or files to process (JPEG, PNG, BMP, TIFF, PDF).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Recognise page images even on PDF pages that already carry text.
+    #[arg(long)]
+    pub force_ocr: bool,
+    /// Pages recognised in parallel (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Tesseract language(s), e.g. "eng" or "eng+spa".
+    #[arg(long, short = 'l', default_value = "eng")]
+    pub language: String,
+    /// Folder holding Tesseract's *.traineddata (default: the system's).
+    #[arg(long, value_name = "DIR")]
+    pub tessdata: Option<PathBuf>,
+    /// Resolution assumed for images that do not state one.
+    #[arg(long, default_value_t = 300, value_name = "DPI", value_parser = clap::value_parser!(u32).range(50..=2400))]
+    pub default_dpi: u32,
+    /// Refuse pages with more pixels than this (protects memory from hostile files).
+    #[arg(long, default_value_t = casefile::load::DEFAULT_MAX_PIXELS, value_name = "N")]
+    pub max_pixels: u64,
+    /// Write full SSNs into the manifest (default: masked as ***-**-1234).
+    #[arg(long)]
+    pub reveal_ssn: bool,
+    /// Print only errors and the final summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the closing summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RunArgs {
+    /// Turn the raw flags into the library's configuration.
+    pub fn to_config(&self) -> Config {
+        let mut config = Config::new(self.inputs.clone(), self.out.clone());
+        config.force_ocr = self.force_ocr;
+        if let Some(jobs) = self.jobs {
+            config.jobs = jobs;
+        }
+        config.language = self.language.clone();
+        config.tessdata = self.tessdata.clone();
+        config.default_dpi = self.default_dpi;
+        config.max_pixels = self.max_pixels;
+        config.reveal_ssn = self.reveal_ssn;
+        config.quiet = self.quiet;
+        config
+    }
+}

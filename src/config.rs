@@ -1,0 +1,58 @@
+//! The validated configuration of one run: plain data, built from the command line by the binary
+//! (or directly by tests and benchmarks) before any work starts.
+
+use std::path::PathBuf;
+
+/// Everything a run needs to know. Built and checked before the first file is read.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Input roots (folders or single files), in the order given.
+    pub inputs: Vec<PathBuf>,
+    /// Output root; created if missing.
+    pub out_dir: PathBuf,
+    /// Recognise page images even where the PDF page already carries text.
+    pub force_ocr: bool,
+    /// Worker threads for recognition (one Tesseract engine each).
+    pub jobs: usize,
+    /// Tesseract language(s), e.g. "eng".
+    pub language: String,
+    /// Where Tesseract's language data lives; `None` uses the library's default.
+    pub tessdata: Option<PathBuf>,
+    /// DPI assumed when a file does not say (or says something implausible).
+    pub default_dpi: u32,
+    /// Write full SSNs into manifests instead of `***-**-1234`.
+    pub reveal_ssn: bool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+    /// Pages (or images inside PDFs) with more pixels than this are refused before decoding.
+    pub max_pixels: u64,
+}
+
+impl Config {
+    /// A configuration with the defaults the command line uses.
+    pub fn new(inputs: Vec<PathBuf>, out_dir: PathBuf) -> Self {
+        Config {
+            inputs,
+            out_dir,
+            force_ocr: false,
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            language: "eng".to_string(),
+            tessdata: None,
+            default_dpi: 300,
+            reveal_ssn: false,
+            quiet: false,
+            max_pixels: crate::load::DEFAULT_MAX_PIXELS,
+        }
+    }
+
+    /// The options that change results, as recorded in the manifest.
+    pub fn result_options(&self) -> serde_json::Value {
+        serde_json::json!({
+            "force_ocr": self.force_ocr,
+            "language": self.language,
+            "default_dpi": self.default_dpi,
+            "reveal_ssn": self.reveal_ssn,
+            "split": "file",
+        })
+    }
+}

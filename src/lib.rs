@@ -1,0 +1,36 @@
+//! casefile: turns scanner output into case records.
+//!
+//! The pipeline reads top to bottom in [`pipeline`]; each stage is one module that takes plain
+//! data and returns plain data:
+//!
+//! ```text
+//! discover  roots -> [InputFile]                                  natural order, scans only
+//! load      InputFile -> [PageHandle] -> SourcePage               images decoded, PDF text kept
+//! prepare   SourcePage -> PreparedPage                            grayscale for the engine, blank?
+//! ocr       PreparedPage -> RecognizedPage                        words with boxes + confidences
+//! separate  [RecognizedPage] -> [Document]                        one document per input file
+//! pdf       Document -> PDF file                                  original images + invisible text
+//! manifest  run -> manifest JSON + index.jsonl
+//! ```
+//!
+//! The `casefile` binary is a thin shell over this library: tests and benchmarks call the same
+//! code.
+
+pub mod config;
+pub mod discover;
+pub mod error;
+pub mod load;
+pub mod manifest;
+pub mod ocr;
+pub mod output;
+pub mod pdf;
+pub mod pipeline;
+pub mod prepare;
+pub mod separate;
+
+pub use config::Config;
+pub use pipeline::{run, RunOutcome};
+
+/// Name and version written into manifests and PDF metadata.
+pub const TOOL_NAME: &str = "casefile";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
