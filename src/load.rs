@@ -31,8 +31,8 @@ pub struct OpenedInput {
 pub enum PageHandle {
     /// Page `index` (0-based) of an image file held in memory.
     Image { data: Arc<Vec<u8>>, kind: FileKind, index: u32 },
-    /// A page of a parsed PDF.
-    Pdf { doc: Arc<Document>, page_id: ObjectId },
+    /// A page of a parsed PDF (`path` is the file, for the rendering fallback).
+    Pdf { doc: Arc<Document>, page_id: ObjectId, path: Arc<std::path::PathBuf> },
 }
 
 /// How the PDF writer should reproduce a page.
@@ -123,7 +123,12 @@ pub fn open(input: &InputFile, opts: &LoadOptions) -> Result<OpenedInput, InputE
         FileKind::Pdf => {
             let doc = open_pdf(&data)?;
             let doc = Arc::new(doc);
-            let pages: Vec<_> = doc.get_pages().into_values().map(|page_id| PageHandle::Pdf { doc: doc.clone(), page_id }).collect();
+            let path = Arc::new(input.path.clone());
+            let pages: Vec<_> = doc
+                .get_pages()
+                .into_values()
+                .map(|page_id| PageHandle::Pdf { doc: doc.clone(), page_id, path: path.clone() })
+                .collect();
             if pages.is_empty() {
                 return Err(InputError::Corrupt("the PDF has no pages".into()));
             }
@@ -171,7 +176,7 @@ pub fn load_page(handle: &PageHandle, page_no: u32, opts: &LoadOptions) -> Resul
                 note: None,
             })
         }
-        PageHandle::Pdf { doc, page_id } => pdf_page(doc, *page_id, page_no, opts),
+        PageHandle::Pdf { doc, page_id, path } => pdf_page(doc, *page_id, page_no, path, opts),
     }
 }
 
@@ -180,6 +185,26 @@ fn sane_dpi(dpi: f32, default: u32) -> f32 {
         dpi
     } else {
         default as f32
+    }
+}
+
+/// Why a page image inside a PDF could not be decoded.
+enum PageImageError {
+    /// Over the pixel limit: the whole input is refused.
+    TooLarge(String),
+    /// A coding or colour space we do not decode: the page is rendered instead.
+    Unsupported(String),
+}
+
+impl From<String> for PageImageError {
+    fn from(s: String) -> Self {
+        PageImageError::Unsupported(s)
+    }
+}
+
+impl From<&str> for PageImageError {
+    fn from(s: &str) -> Self {
+        PageImageError::Unsupported(s.to_string())
     }
 }
 
@@ -658,24 +683,39 @@ fn resolve_dict<'a>(doc: &'a Document, o: Option<&'a Object>) -> Option<&'a Dict
     }
 }
 
-/// A page's MediaBox (inherited through the page tree when needed).
-pub fn media_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+/// A page box (`MediaBox`, `CropBox`), inherited through the page tree when needed.
+fn page_box(doc: &Document, page_id: ObjectId, key: &[u8]) -> Option<[f32; 4]> {
     let mut id = Some(page_id);
     for _ in 0..32 {
-        let Some(cur) = id else { break };
-        let Ok(dict) = doc.get_dictionary(cur) else { break };
-        if let Ok(arr) = dict.get(b"MediaBox").and_then(|o| doc.dereference(o).map(|(_, o)| o)).and_then(Object::as_array) {
+        let dict = doc.get_dictionary(id?).ok()?;
+        if let Ok(arr) = dict.get(key).and_then(|o| doc.dereference(o).map(|(_, o)| o)).and_then(Object::as_array) {
             let v: Vec<f32> = arr.iter().filter_map(num).collect();
-            if let Ok(b) = <[f32; 4]>::try_from(v) {
-                return b;
-            }
+            return <[f32; 4]>::try_from(v).ok().map(|b| [b[0].min(b[2]), b[1].min(b[3]), b[0].max(b[2]), b[1].max(b[3])]);
         }
         id = dict.get(b"Parent").and_then(Object::as_reference).ok();
     }
-    [0.0, 0.0, 612.0, 792.0]
+    None
 }
 
-fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, opts: &LoadOptions) -> Result<SourcePage, InputError> {
+/// A page's MediaBox (US letter when it has none).
+pub fn media_box(doc: &Document, page_id: ObjectId) -> [f32; 4] {
+    page_box(doc, page_id, b"MediaBox").unwrap_or([0.0, 0.0, 612.0, 792.0])
+}
+
+/// The page's /Rotate (inherited), normalised to 0, 90, 180 or 270.
+fn page_rotation(doc: &Document, page_id: ObjectId) -> i64 {
+    let mut id = Some(page_id);
+    for _ in 0..32 {
+        let Some(dict) = id.and_then(|i| doc.get_dictionary(i).ok()) else { break };
+        if let Ok(r) = dict.get(b"Rotate").and_then(Object::as_i64) {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        id = dict.get(b"Parent").and_then(Object::as_reference).ok();
+    }
+    0
+}
+
+fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::path::Path, opts: &LoadOptions) -> Result<SourcePage, InputError> {
     let content = doc.get_page_content(page_id);
     let resources = doc.get_page_resources(page_id).ok().and_then(|(own, inherited)| {
         own.or_else(|| inherited.first().and_then(|id| doc.get_dictionary(*id).ok()))
@@ -699,39 +739,94 @@ fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, opts: &LoadOpt
     let page_area = ((mb[2] - mb[0]) * (mb[3] - mb[1])).abs().max(1.0);
     let area = |m: &[f32; 6]| (m[0] * m[3] - m[1] * m[2]).abs();
     let best = scan.images.iter().max_by(|a, b| area(&a.1).total_cmp(&area(&b.1)));
-    let Some((image_id, matrix)) = best.filter(|(_, m)| area(m) >= 0.25 * page_area) else {
-        if scan.has_text {
-            page.existing_text = Some(doc.extract_text(&[page_no]).unwrap_or_default());
-        } else {
-            page.note = Some("no text and no page image to recognise (vector drawing or empty page)".into());
-        }
-        return Ok(page);
+    let why_render = match best.filter(|(_, m)| area(m) >= 0.25 * page_area) {
+        Some((image_id, matrix)) => match decode_pdf_image(doc, *image_id, opts) {
+            Ok(img) => {
+                // Resolution from the drawn size: pixels per inch along the image's height.
+                let extent_pt = (matrix[2] * matrix[2] + matrix[3] * matrix[3]).sqrt().max(1.0);
+                let dpi = sane_dpi(img.height() as f32 / (extent_pt / 72.0), opts.default_dpi);
+                page.raster = Some(Raster { image: img, dpi });
+                page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(*matrix) };
+                return Ok(page);
+            }
+            Err(PageImageError::TooLarge(msg)) => return Err(InputError::TooLarge(format!("page {page_no}: {msg}"))),
+            Err(PageImageError::Unsupported(msg)) => msg,
+        },
+        None if scan.has_text => "recognition forced on a page without a page image".to_string(),
+        None => "the page has no text and no page image".to_string(),
     };
-    match decode_pdf_image(doc, *image_id, opts) {
-        Ok(img) => {
-            // Resolution from the drawn size: pixels per inch along the image's height.
-            let extent_pt = (matrix[2] * matrix[2] + matrix[3] * matrix[3]).sqrt().max(1.0);
-            let dpi = sane_dpi(img.height() as f32 / (extent_pt / 72.0), opts.default_dpi);
+    // Fall back to rendering the page as displayed, and put the text over the whole page.
+    let crop = page_box(doc, page_id, b"CropBox").unwrap_or(mb);
+    match render_page(path, page_no, crop, opts) {
+        Ok((img, dpi)) => {
             page.raster = Some(Raster { image: img, dpi });
-            page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(*matrix) };
+            let m = displayed_unit_square(crop, page_rotation(doc, page_id));
+            page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(m) };
         }
-        Err(msg) => {
+        Err(e) => {
             if scan.has_text {
                 page.existing_text = Some(doc.extract_text(&[page_no]).unwrap_or_default());
             }
-            page.note = Some(format!("page image not recognised: {msg}"));
+            page.note = Some(format!("not recognised: {why_render}, and rendering it failed ({e})"));
         }
     }
     Ok(page)
 }
 
-fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<GrayImage, String> {
+/// Where the unit square of the page *as displayed* (after /Rotate) lies in user space.
+fn displayed_unit_square(b: [f32; 4], rotate: i64) -> [f32; 6] {
+    let (x0, y0, w, h) = (b[0], b[1], b[2] - b[0], b[3] - b[1]);
+    match rotate {
+        90 => [0.0, h, -w, 0.0, x0 + w, y0],
+        180 => [-w, 0.0, 0.0, -h, x0 + w, y0 + h],
+        270 => [0.0, -h, w, 0.0, x0, y0 + h],
+        _ => [w, 0.0, 0.0, h, x0, y0],
+    }
+}
+
+/// Pixels a rendered page may have: 300 dpi for pages up to ~ 11 x 17 in, less for posters.
+const RENDER_MAX_PIXELS: f32 = 20_000_000.0;
+/// Seconds the renderer may take for one page.
+const RENDER_TIMEOUT_SECS: u32 = 120;
+
+/// Render one page with poppler's `pdftoppm` (for pages whose image we cannot decode: JBIG2,
+/// JPEG 2000, vector drawings). Returns the gray image and its resolution.
+fn render_page(path: &std::path::Path, page_no: u32, crop: [f32; 4], opts: &LoadOptions) -> Result<(GrayImage, f32), String> {
+    let area_in2 = ((crop[2] - crop[0]) / 72.0 * (crop[3] - crop[1]) / 72.0).max(0.01);
+    let dpi = (RENDER_MAX_PIXELS / area_in2).sqrt().min(opts.default_dpi as f32).max(10.0).floor();
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+    let out_root = dir.path().join("page");
+    let status = std::process::Command::new("timeout")
+        .arg(RENDER_TIMEOUT_SECS.to_string())
+        .arg("pdftoppm")
+        .args(["-q", "-gray", "-png", "-singlefile", "-r", &dpi.to_string()])
+        .args(["-f", &page_no.to_string(), "-l", &page_no.to_string()])
+        .arg(path)
+        .arg(&out_root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run pdftoppm (install poppler-utils): {e}"))?;
+    if !status.success() {
+        return Err(match status.code() {
+            Some(124) => format!("pdftoppm took over {RENDER_TIMEOUT_SECS} s"),
+            Some(127) => "pdftoppm is not installed (poppler-utils)".to_string(),
+            _ => format!("pdftoppm failed ({status})"),
+        });
+    }
+    let png = std::fs::read(dir.path().join("page.png")).map_err(|e| format!("no rendered page: {e}"))?;
+    let img = decode_image(&png, FileKind::Png, opts)?;
+    Ok((img.to_luma8(), dpi))
+}
+
+fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<GrayImage, PageImageError> {
     let stream = doc.get_object(id).and_then(Object::as_stream).map_err(|e| format!("bad image object ({e})"))?;
     let dict = &stream.dict;
     let get_u32 = |k: &[u8]| dict.get(k).ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_i64().ok()).map(|v| v.max(0) as u32);
     let w = get_u32(b"Width").ok_or("image has no width")?;
     let h = get_u32(b"Height").ok_or("image has no height")?;
-    check_pixels(w, h, opts)?;
+    check_pixels(w, h, opts).map_err(PageImageError::TooLarge)?;
     let filters: Vec<Vec<u8>> = match dict.get(b"Filter").ok().and_then(|o| doc.dereference(o).ok()).map(|(_, o)| o) {
         Some(Object::Name(n)) => vec![n.clone()],
         Some(Object::Array(a)) => a.iter().filter_map(|o| o.as_name().ok().map(<[u8]>::to_vec)).collect(),
@@ -739,7 +834,8 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
     };
     let last = filters.last().map(Vec::as_slice);
     if filters.len() > 1 {
-        return Err(format!("chained image filters {:?} are not supported", filters.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>()));
+        let names: Vec<_> = filters.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        return Err(format!("chained image filters {} are not supported", names.join(", ")).into());
     }
     let image_mask = matches!(dict.get(b"ImageMask"), Ok(Object::Boolean(true)));
     let decode_inverted = dict
@@ -754,7 +850,7 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
             let mut limits = image::Limits::default();
             limits.max_alloc = Some(opts.max_pixels.saturating_mul(4));
             reader.limits(limits);
-            reader.decode().map(|i| i.to_luma8()).map_err(|e| format!("cannot decode its JPEG ({e})"))
+            reader.decode().map(|i| i.to_luma8()).map_err(|e| format!("cannot decode its JPEG ({e})").into())
         }
         Some(b"CCITTFaxDecode") => {
             let parms = dict.get(b"DecodeParms").ok().and_then(|o| doc.dereference(o).ok()).map(|(_, o)| o);
@@ -785,7 +881,7 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
             } else if k == 0 {
                 fax::decoder::decode_g3(stream.content.iter().copied(), &mut put_line)
             } else {
-                return Err("mixed 2-D CCITT G3 (K > 0) is not supported".into());
+                return Err("its image is mixed 2-D CCITT G3 (K > 0)".into());
             };
             if ok.is_none() && y == 0 {
                 return Err("cannot decode its CCITT data".into());
@@ -797,17 +893,17 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
             }
             Ok(img)
         }
-        Some(b"JBIG2Decode") => Err("JBIG2 image compression is not supported".into()),
-        Some(b"JPXDecode") => Err("JPEG 2000 image compression is not supported".into()),
+        Some(b"JBIG2Decode") => Err("its image is JBIG2-compressed".into()),
+        Some(b"JPXDecode") => Err("its image is JPEG 2000".into()),
         Some(b"FlateDecode") | Some(b"LZWDecode") | Some(b"RunLengthDecode") | None => {
             let raw = if last.is_some() {
                 stream.decompressed_content().map_err(|e| format!("cannot decompress ({e})"))?
             } else {
                 stream.content.clone()
             };
-            raw_samples_to_gray(doc, dict, &raw, w, h, image_mask, decode_inverted)
+            Ok(raw_samples_to_gray(doc, dict, &raw, w, h, image_mask, decode_inverted)?)
         }
-        Some(other) => Err(format!("image filter {} is not supported", String::from_utf8_lossy(other))),
+        Some(other) => Err(format!("image filter {} is not supported", String::from_utf8_lossy(other)).into()),
     }
 }
 
