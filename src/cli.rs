@@ -19,6 +19,18 @@ pub enum Command {
     Run(RunArgs),
     /// Print the JSON Schema of the manifest.
     Schema,
+    /// List the forms casefile knows (the catalog).
+    Forms(FormsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FormsArgs {
+    /// Print the catalog as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Merge this catalog file (TOML) over the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +59,13 @@ pub struct RunArgs {
     /// Refuse pages with more pixels than this (protects memory from hostile files).
     #[arg(long, default_value_t = casefile::load::DEFAULT_MAX_PIXELS, value_name = "N")]
     pub max_pixels: u64,
+    /// How to split pages into documents: `auto` (by form, blank and barcode separator sheets)
+    /// or `file` (one document per input file).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub split: casefile::separate::Split,
+    /// Merge this catalog file (TOML) over the built-in form catalog.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     /// Write full SSNs into the manifest (default: masked as ***-**-1234).
     #[arg(long)]
     pub reveal_ssn: bool,
@@ -71,6 +90,8 @@ impl RunArgs {
         config.default_dpi = self.default_dpi;
         config.max_pixels = self.max_pixels;
         config.reveal_ssn = self.reveal_ssn;
+        config.split = self.split;
+        config.catalog = self.catalog.clone();
         config.quiet = self.quiet;
         config
     }

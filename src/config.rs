@@ -24,6 +24,10 @@ pub struct Config {
     pub reveal_ssn: bool,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// How to split the page stream into documents.
+    pub split: crate::separate::Split,
+    /// An operator's catalog merged over the built-in one.
+    pub catalog: Option<PathBuf>,
     /// Pages (or images inside PDFs) with more pixels than this are refused before decoding.
     pub max_pixels: u64,
 }
@@ -42,6 +46,8 @@ impl Config {
             reveal_ssn: false,
             quiet: false,
             max_pixels: crate::load::DEFAULT_MAX_PIXELS,
+            split: crate::separate::Split::Auto,
+            catalog: None,
         }
     }
 
@@ -52,7 +58,8 @@ impl Config {
             "language": self.language,
             "default_dpi": self.default_dpi,
             "reveal_ssn": self.reveal_ssn,
-            "split": "file",
+            "split": self.split,
+            "catalog": self.catalog.as_ref().map(|p| p.display().to_string()),
         })
     }
 }

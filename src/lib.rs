@@ -16,9 +16,12 @@
 //! The `casefile` binary is a thin shell over this library: tests and benchmarks call the same
 //! code.
 
+pub mod catalog;
+pub mod classify;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod extract;
 pub mod load;
 pub mod manifest;
 pub mod ocr;

@@ -51,6 +51,27 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
+        cli::Command::Forms(args) => {
+            let catalog = casefile::catalog::Catalog::load(args.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
+            let mut out = std::io::stdout().lock();
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&catalog).unwrap_or_default());
+            } else {
+                let _ = writeln!(out, "{:<11} {:<24} {:<10} {:<24} TITLE", "FORM", "FAMILY", "OMB", "FIELDS");
+                for f in &catalog.forms {
+                    let _ = writeln!(
+                        out,
+                        "{:<11} {:<24} {:<10} {:<24} {}",
+                        f.id,
+                        catalog.family_name(&f.family),
+                        f.omb.as_deref().unwrap_or("-"),
+                        f.fields.join(","),
+                        f.title
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         cli::Command::Run(args) => {
             let config = args.to_config();
             let quiet = config.quiet;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::ocr::TextSource;
 
 /// Version of the manifest format. Bump the minor for additions, the major for changes.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// One run's manifest.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -20,7 +20,17 @@ pub struct Manifest {
     pub run: RunInfo,
     pub inputs: Vec<InputRecord>,
     pub documents: Vec<DocumentRecord>,
+    /// Blank pages and separator sheets, which belong to no document.
+    pub separators: Vec<SeparatorRecord>,
     pub summary: Summary,
+}
+
+/// A page left out of every document.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SeparatorRecord {
+    pub source: PageSource,
+    /// "blank", "code128", "qr" or "patch-t".
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -93,6 +103,9 @@ pub struct FormRecord {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Catalog family key (e.g. "retirement_application").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// 0..1
@@ -113,6 +126,10 @@ pub struct PdfRecord {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PageRecord {
     pub source: PageSource,
+    /// first, continuation, instructions, blank, separator or unknown.
+    pub role: crate::classify::PageRole,
+    /// The form this page looks like on its own ("unknown" when none).
+    pub form: String,
     /// Clockwise rotation applied to make the page upright.
     pub rotation: u16,
     pub skew_degrees: f32,

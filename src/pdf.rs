@@ -34,8 +34,8 @@ pub struct PdfMeta {
 #[error("cannot build the PDF: {0}")]
 pub struct PdfError(String);
 
-/// Build the PDF for a document's pages, in memory.
-pub fn build(meta: &PdfMeta, pages: &[&RecognizedPage]) -> Result<Vec<u8>, PdfError> {
+/// Build the PDF for a document's pages, in memory. `bookmarks` are (page index, title).
+pub fn build(meta: &PdfMeta, pages: &[&RecognizedPage], bookmarks: &[(usize, String)]) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = add_glyphless_font(&mut doc);
@@ -53,8 +53,18 @@ pub fn build(meta: &PdfMeta, pages: &[&RecognizedPage]) -> Result<Vec<u8>, PdfEr
         kids.push(Object::Reference(page_id));
     }
     let count = kids.len() as i64;
-    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids.clone(), "Count" => count }));
+    for (index, title) in bookmarks {
+        if let Some(Object::Reference(page_id)) = kids.get(*index) {
+            doc.add_bookmark(lopdf::Bookmark::new(title.clone(), [0.0, 0.0, 0.0], 0, *page_id), None);
+        }
+    }
+    let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
+    if let Some(outline) = doc.build_outline() {
+        catalog.set("Outlines", outline);
+        catalog.set("PageMode", "UseOutlines");
+    }
+    let catalog_id = doc.add_object(catalog);
     doc.trailer.set("Root", catalog_id);
     let info_id = doc.add_object(dictionary! {
         "Title" => text_string(&meta.title),

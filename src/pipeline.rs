@@ -5,8 +5,7 @@
 //! Nothing an input file holds can stop the run: a bad input is reported through the
 //! [`Event`] callback, recorded as failed, and the run goes on.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -17,14 +16,18 @@ use crate::discover::{self, InputFile};
 use crate::error::{InputError, RunError};
 use crate::load::{self, LoadOptions, OpenedInput};
 use crate::manifest::{
-    self, DocumentRecord, ErrorRecord, FormRecord, IndexLine, InputRecord, InputStatus, Manifest, PageRecord, PageSource,
+    self, DocumentRecord, ErrorRecord, FieldRecord, FormRecord, IndexLine, InputRecord, InputStatus, Manifest, PageRecord, PageSource,
     PdfRecord, Review, RunInfo, Summary, ToolInfo,
 };
 use crate::ocr::{self, OcrSettings, RecognizedPage};
 use crate::output;
 use crate::pdf::{self, PdfMeta};
 use crate::prepare;
-use crate::separate::{self, Document};
+use crate::catalog::Catalog;
+use crate::classify::{self, Classification, Classifier, PageRole};
+use crate::extract;
+use crate::manifest::SeparatorRecord;
+use crate::separate::{Document, Separator, StreamPage};
 
 /// What the run tells its caller as it goes (the binary prints these).
 #[derive(Debug, Clone)]
@@ -66,6 +69,8 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
     let clock = Instant::now();
     validate(config)?;
     let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone() };
+    let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
+    let classifier = Classifier::new(&catalog);
     ocr::check_engine(&settings).map_err(|e| RunError::MissingComponent(e.to_string()))?;
     output::create_dir_all(&config.out_dir)
         .map_err(|e| RunError::Output { path: config.out_dir.clone(), message: e.to_string() })?;
@@ -94,22 +99,33 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
         });
     }
 
-    // 2..7, batch by batch, in input order.
-    let mut documents: Vec<DocumentRecord> = Vec::new();
+    // 2..7, batch by batch, in input order: recognise in parallel, then classify, separate,
+    // extract and write in stream order.
+    let mut ctx = WriteContext {
+        config,
+        catalog: &catalog,
+        started: &started,
+        files: &found.inputs,
+        records_start: inputs.len(),
+        documents: Vec::new(),
+        separators: Vec::new(),
+        failed_docs: Vec::new(),
+    };
+    let mut separator = Separator::new(config.split);
     let mut batch: Vec<(usize, OpenedInput)> = Vec::new();
     let mut batch_size = 0;
-    let records_start = inputs.len();
     for (i, input) in found.inputs.iter().enumerate() {
         inputs.push(input_record(input));
         match load::open(input, &load_opts) {
             Ok(opened) => {
-                let rec = &mut inputs[records_start + i];
+                let rec = &mut inputs[ctx.records_start + i];
                 rec.sha256 = Some(opened.sha256.clone());
                 rec.pages = Some(opened.pages.len() as u32);
+                rec.status = InputStatus::Processed;
                 batch_size += opened.pages.len();
                 batch.push((i, opened));
             }
-            Err(e) => fail(&mut inputs[records_start + i], input, &e, on_event),
+            Err(e) => fail(&mut inputs[ctx.records_start + i], input, &e, on_event),
         }
         let last = i + 1 == found.inputs.len();
         if batch_size >= batch_pages(config.jobs) || (last && !batch.is_empty()) {
@@ -118,39 +134,43 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
             let results = pool.install(|| recognize_batch(&work, &found.inputs, &load_opts, &settings, on_event));
             for (input_idx, pages) in results {
                 let input = &found.inputs[input_idx];
-                let rec = &mut inputs[records_start + input_idx];
                 match pages {
-                    Err(e) => fail(rec, input, &e, on_event),
+                    Err(e) => fail(&mut inputs[ctx.records_start + input_idx], input, &e, on_event),
                     Ok(pages) => {
-                        for page in &pages {
+                        for page in pages {
                             if let Some(note) = &page.source().note {
                                 on_event(Event::Warning { path: input.path.clone(), message: format!("page {}: {note}", page.source().page_no) });
                             }
-                        }
-                        let sha = rec.sha256.clone().unwrap_or_default();
-                        let mut written = Vec::new();
-                        let mut error = None;
-                        for doc in separate::by_file(input_idx, pages) {
-                            match write_document(config, &run_id, &started, &doc, input, &sha) {
-                                Ok(record) => written.push(record),
-                                Err(e) => {
-                                    error = Some(e);
-                                    break;
-                                }
+                            let class = classify_page(&classifier, &page);
+                            let step = separator.push(StreamPage { input: input_idx, page, class }, None);
+                            if let Some(left) = step.left_out {
+                                ctx.separators.push(SeparatorRecord {
+                                    source: PageSource { path: input.rel_path.to_string_lossy().into_owned(), page: left.page.page.source().page_no },
+                                    kind: left.kind,
+                                });
+                            }
+                            if let Some(doc) = step.finished {
+                                ctx.write(doc);
                             }
                         }
-                        match error {
-                            Some(e) => fail(rec, input, &e, on_event),
-                            None => {
-                                rec.status = InputStatus::Processed;
-                                documents.extend(written);
-                            }
+                        if let Some(doc) = separator.end_of_input() {
+                            ctx.write(doc);
                         }
                     }
                 }
             }
         }
     }
+    if let Some(doc) = separator.finish() {
+        ctx.write(doc);
+    }
+    // An input whose document could not be written has failed.
+    for (input_idx, message) in std::mem::take(&mut ctx.failed_docs) {
+        let e = InputError::Output(message);
+        fail(&mut inputs[ctx.records_start + input_idx], &found.inputs[input_idx], &e, on_event);
+    }
+    let documents = std::mem::take(&mut ctx.documents);
+    let separators = std::mem::take(&mut ctx.separators);
 
     // 8. manifest and index
     let finished = chrono::Utc::now();
@@ -167,6 +187,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
         },
         inputs,
         documents,
+        separators,
         summary,
     };
     let manifest_path = config.out_dir.join("manifests").join(format!("{run_id}.json"));
@@ -267,78 +288,186 @@ fn fail(rec: &mut InputRecord, input: &InputFile, e: &InputError, on_event: &(dy
     rec.error = Some(ErrorRecord { kind: e.kind().into(), message: e.to_string() });
 }
 
+fn classify_page(classifier: &Classifier, page: &RecognizedPage) -> Classification {
+    if page.prepared.blank {
+        return Classification { role: PageRole::Blank, ..Classification::unknown() };
+    }
+    classifier.classify(&classify::lines_of(page.text.as_ref(), &page.plain_text))
+}
+
+/// What writing documents needs, and what it produced.
+struct WriteContext<'a> {
+    config: &'a Config,
+    catalog: &'a Catalog,
+    started: &'a chrono::DateTime<chrono::Utc>,
+    files: &'a [InputFile],
+    records_start: usize,
+    documents: Vec<DocumentRecord>,
+    separators: Vec<SeparatorRecord>,
+    /// (input index, message) of inputs whose document could not be written.
+    failed_docs: Vec<(usize, String)>,
+}
+
+impl WriteContext<'_> {
+    fn write(&mut self, doc: Document) {
+        match write_document(self, &doc) {
+            Ok(record) => self.documents.push(record),
+            Err(message) => {
+                for input in doc.inputs() {
+                    self.failed_docs.push((input, message.clone()));
+                }
+            }
+        }
+    }
+}
+
 /// Stable id of a document: the hash of its pages' provenance (input content + page numbers).
-fn document_id(input_sha: &str, doc: &Document) -> String {
+fn document_id(ctx: &WriteContext, doc: &Document) -> String {
     let mut h = Sha256::new();
     for p in &doc.pages {
-        h.update(input_sha.as_bytes());
-        h.update(p.source().page_no.to_be_bytes());
+        h.update(ctx.files[p.input].rel_path.to_string_lossy().as_bytes());
+        h.update(p.page.source().page_no.to_be_bytes());
+        h.update([0]);
     }
     load::hex(&h.finalize())[..16].to_string()
 }
 
-fn write_document(
-    config: &Config,
-    run_id: &str,
-    started: &chrono::DateTime<chrono::Utc>,
-    doc: &Document,
-    input: &InputFile,
-    input_sha: &str,
-) -> Result<DocumentRecord, InputError> {
-    let id = document_id(input_sha, doc);
-    let rel_source = input.rel_path.to_string_lossy().into_owned();
-    let meta = PdfMeta {
-        title: rel_source.clone(),
-        subject: format!("Scanned pages of {rel_source}"),
-        keywords: format!("casefile; run {run_id}; document {id}"),
-        creation_date: started.format("D:%Y%m%d%H%M%SZ").to_string(),
+/// Confidence under which a form is not trusted without a human look.
+const REVIEW_CONFIDENCE: f32 = 0.6;
+
+fn write_document(ctx: &WriteContext, doc: &Document) -> Result<DocumentRecord, String> {
+    let config = ctx.config;
+    let id = document_id(ctx, doc);
+    let form_id = doc.form();
+    let form = form_id.as_deref().and_then(|f| ctx.catalog.form(f));
+    let form_pages: Vec<&StreamPage> = doc.pages.iter().filter(|p| p.class.form.is_some() && p.class.form == form_id).collect();
+    let confidence = if form_pages.is_empty() {
+        0.0
+    } else {
+        form_pages.iter().map(|p| p.class.confidence).sum::<f32>() / form_pages.len() as f32
     };
-    let pages: Vec<&RecognizedPage> = doc.pages.iter().collect();
-    let bytes = pdf::build(&meta, &pages).map_err(|e| InputError::Output(e.to_string()))?;
-    let target = config.out_dir.join(output_rel_path(&input.rel_path));
-    let written = output::write_unique(&target, &bytes).map_err(|e| InputError::Output(format!("{}: {e}", target.display())))?;
+    let fields = extract::extract(doc, form_id.as_deref(), ctx.catalog);
+
+    // Review: unknown form, low confidence, missing required fields, pages that disagree,
+    // pages that could not be recognised.
+    let mut review = Review::default();
+    match form {
+        None => review.reasons.push("form not recognised".into()),
+        Some(f) => {
+            if confidence < REVIEW_CONFIDENCE {
+                review.reasons.push(format!("form {} recognised with low confidence ({confidence:.2})", f.id));
+            }
+            for req in &f.required {
+                if !fields.contains_key(req) {
+                    review.reasons.push(format!("required field {req} not found"));
+                }
+            }
+            let others: Vec<String> = doc
+                .pages
+                .iter()
+                .filter_map(|p| p.class.form.clone())
+                .filter(|f2| f2 != &f.id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !others.is_empty() {
+                review.reasons.push(format!("pages disagree: some look like {}", others.join(", ")));
+            }
+        }
+    }
+    for p in &doc.pages {
+        if let Some(n) = &p.page.source().note {
+            review.reasons.push(format!("page {}: {n}", p.page.source().page_no));
+        }
+    }
+    review.required = !review.reasons.is_empty();
+
+    let form_label = form.map(|f| f.id.clone()).unwrap_or_else(|| "unknown".into());
+    let meta = PdfMeta {
+        title: form.map(|f| format!("{}: {}", f.id, f.title)).unwrap_or_else(|| "Unrecognised document".into()),
+        subject: form.map(|f| ctx.catalog.family_name(&f.family).to_string()).unwrap_or_else(|| "Unknown".into()),
+        keywords: [form_label.clone(), form.map(|f| ctx.catalog.family_name(&f.family).to_string()).unwrap_or_default(), format!("document {id}")]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+        creation_date: ctx.started.format("D:%Y%m%d%H%M%SZ").to_string(),
+    };
+    let bookmarks: Vec<(usize, String)> = doc
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let what = match p.class.role {
+                PageRole::First => "first page".to_string(),
+                PageRole::Continuation => "continued".to_string(),
+                PageRole::Instructions => "instructions".to_string(),
+                _ => "page".to_string(),
+            };
+            let f = p.class.form.as_deref().unwrap_or("unknown");
+            (i, format!("Page {}: {f} {what}", i + 1))
+        })
+        .collect();
+    let pages: Vec<&RecognizedPage> = doc.pages.iter().map(|p| &p.page).collect();
+    let bytes = pdf::build(&meta, &pages, &bookmarks).map_err(|e| e.to_string())?;
+    let rel = output_rel_path(&form_label, fields.get("claim_number").map(|f| f.value.as_str()), ctx.started, &id, review.required);
+    let target = config.out_dir.join(&rel);
+    let written = output::write_unique(&target, &bytes).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     let rel_pdf = written.strip_prefix(&config.out_dir).unwrap_or(&written).to_string_lossy().into_owned();
 
-    let mut review = Review::default();
     let page_records: Vec<PageRecord> = doc
         .pages
         .iter()
-        .map(|p| {
-            let note = p.source().note.clone();
-            if let Some(n) = &note {
-                review.reasons.push(format!("page {}: {n}", p.source().page_no));
-            }
-            PageRecord {
-                source: PageSource { path: rel_source.clone(), page: p.source().page_no },
-                rotation: p.prepared.rotation,
-                skew_degrees: p.prepared.skew_degrees,
-                ocr_confidence: p.confidence.map(|c| (c * 1000.0).round() / 1000.0),
-                blank: p.prepared.blank,
-                text_source: p.text_source,
-                dpi: p.dpi.map(|d| d.round()),
-                note,
-            }
+        .map(|p| PageRecord {
+            source: PageSource { path: ctx.files[p.input].rel_path.to_string_lossy().into_owned(), page: p.page.source().page_no },
+            role: p.class.role,
+            form: p.class.form.clone().unwrap_or_else(|| "unknown".into()),
+            rotation: p.page.prepared.rotation,
+            skew_degrees: p.page.prepared.skew_degrees,
+            ocr_confidence: p.page.confidence.map(|c| (c * 1000.0).round() / 1000.0),
+            blank: p.page.prepared.blank,
+            text_source: p.page.text_source,
+            dpi: p.page.dpi.map(|d| d.round()),
+            note: p.page.source().note.clone(),
         })
         .collect();
-    review.required = !review.reasons.is_empty();
+    let revision = form_pages.iter().find_map(|p| p.class.revision.clone());
+    let mut evidence: Vec<String> = form_pages.first().map(|p| p.class.evidence.clone()).unwrap_or_default();
+    evidence.insert(0, format!("document starts: {}", doc.started_by));
     Ok(DocumentRecord {
         id,
-        form: FormRecord { id: "unknown".into(), title: None, revision: None, confidence: 0.0, evidence: vec![] },
-        pdf: PdfRecord {
-            path: rel_pdf,
-            sha256: load::hex(&Sha256::digest(&bytes)),
-            bytes: bytes.len() as u64,
-            pages: doc.pages.len() as u32,
+        form: FormRecord {
+            id: form_label,
+            title: form.map(|f| f.title.clone()),
+            family: form.map(|f| f.family.clone()),
+            revision,
+            confidence: (confidence * 1000.0).round() / 1000.0,
+            evidence,
         },
+        pdf: PdfRecord { path: rel_pdf, sha256: load::hex(&Sha256::digest(&bytes)), bytes: bytes.len() as u64, pages: doc.pages.len() as u32 },
         pages: page_records,
-        fields: BTreeMap::new(),
+        fields: fields
+            .into_iter()
+            .map(|(k, f)| {
+                let value = if k == "ssn" && !config.reveal_ssn { manifest::mask_ssn(&f.value) } else { f.value };
+                (k, FieldRecord { value, confidence: f.confidence, page: f.page })
+            })
+            .collect(),
         review,
     })
 }
 
-/// `box-12/scan_3.tif` -> `box-12/scan_3.pdf`; a PDF keeps its name.
-fn output_rel_path(rel: &Path) -> PathBuf {
-    rel.with_extension("pdf")
+/// `SF-3107/CSA-1234567_3f2a9c1d.pdf`, `unknown/2026-11-24_3f2a9c1d.pdf`, under `review/` when
+/// the document needs a human look. No name, SSN or birth date ever goes into a file name.
+fn output_rel_path(form: &str, claim: Option<&str>, started: &chrono::DateTime<chrono::Utc>, id: &str, review: bool) -> PathBuf {
+    let folder: String = form.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+    let key = match claim {
+        Some(c) => c.replace(' ', "-"),
+        None => started.format("%Y-%m-%d").to_string(),
+    };
+    let file = format!("{key}_{}.pdf", &id[..8]);
+    let base = if review { PathBuf::from("review") } else { PathBuf::new() };
+    base.join(folder).join(file)
 }
 
 fn summarize(inputs: &[InputRecord], documents: &[DocumentRecord]) -> Summary {

@@ -48,7 +48,7 @@ fn bad_inputs_are_reported_and_the_run_goes_on() {
     std::fs::write(scans.join("truncated.png"), &png[..png.len() / 3]).unwrap();
     std::fs::write(scans.join("readme.txt"), "not a scan, ignored").unwrap();
     let out = dir.path().join("out");
-    let o = run(&[&scans], &out, &[]);
+    let o = run(&[&scans], &out, &["--split", "file"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     for bad in ["notes.pdf", "empty.jpg", "truncated.png"] {
@@ -64,7 +64,8 @@ fn bad_inputs_are_reported_and_the_run_goes_on() {
         assert_eq!(status(bad).as_deref(), Some("failed"), "{bad}");
     }
     assert_eq!(m["summary"]["inputs_failed"], 3);
-    assert!(out.join("good.pdf").is_file());
+    assert_eq!(m["documents"].as_array().unwrap().len(), 1);
+    assert!(out.join(m["documents"][0]["pdf"]["path"].as_str().unwrap()).is_file());
     assert!(stdout(&o).contains("failed: truncated.png"), "the summary names failures: {}", stdout(&o));
 }
 
@@ -74,13 +75,16 @@ fn never_overwrites_an_existing_output() {
     let scan = dir.path().join("page.png");
     blank_png(&scan);
     let out = dir.path().join("out");
-    assert_eq!(run(&[&scan], &out, &[]).status.code(), Some(0));
-    let first = std::fs::read(out.join("page.pdf")).unwrap();
+    assert_eq!(run(&[&scan], &out, &["--split", "file"]).status.code(), Some(0));
+    let first_path = out.join(manifest(&out)["documents"][0]["pdf"]["path"].as_str().unwrap());
+    let first = std::fs::read(&first_path).unwrap();
     // Let the second run's timestamps differ.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(run(&[&scan], &out, &[]).status.code(), Some(0));
-    assert_eq!(std::fs::read(out.join("page.pdf")).unwrap(), first, "the first output is untouched");
-    assert!(out.join("page-2.pdf").is_file(), "the second output has a name of its own");
+    assert_eq!(run(&[&scan], &out, &["--split", "file"]).status.code(), Some(0));
+    assert_eq!(std::fs::read(&first_path).unwrap(), first, "the first output is untouched");
+    let second_path = out.join(manifest(&out)["documents"][0]["pdf"]["path"].as_str().unwrap());
+    assert_ne!(second_path, first_path, "the second output has a name of its own");
+    assert!(second_path.to_string_lossy().ends_with("-2.pdf"), "{}", second_path.display());
     assert_eq!(std::fs::read_dir(out.join("manifests")).unwrap().count(), 2);
     let index = std::fs::read_to_string(out.join("index.jsonl")).unwrap();
     assert_eq!(index.lines().count(), 2, "index.jsonl is appended to");
@@ -121,7 +125,7 @@ fn same_input_given_twice_is_processed_once() {
     let dir = tempfile::tempdir().unwrap();
     blank_png(&dir.path().join("page.png"));
     let out = tempfile::tempdir().unwrap();
-    let o = run(&[dir.path(), dir.path()], out.path(), &[]);
+    let o = run(&[dir.path(), dir.path()], out.path(), &["--split", "file"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(manifest(out.path())["documents"].as_array().unwrap().len(), 1);
 }
@@ -131,10 +135,46 @@ fn blank_page_is_marked_blank() {
     let dir = tempfile::tempdir().unwrap();
     blank_png(&dir.path().join("page.png"));
     let out = tempfile::tempdir().unwrap();
-    assert_eq!(run(&[dir.path()], out.path(), &[]).status.code(), Some(0));
+    assert_eq!(run(&[dir.path()], out.path(), &["--split", "file"]).status.code(), Some(0));
     let m = manifest(out.path());
     assert_eq!(m["documents"][0]["pages"][0]["blank"], true);
     assert_eq!(m["documents"][0]["pages"][0]["text_source"], "none");
+}
+
+#[test]
+fn blank_page_is_a_separator_with_auto_split() {
+    let dir = tempfile::tempdir().unwrap();
+    blank_png(&dir.path().join("page.png"));
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&[dir.path()], out.path(), &[]).status.code(), Some(0));
+    let m = manifest(out.path());
+    check_manifest(out.path(), &m);
+    assert_eq!(m["documents"].as_array().unwrap().len(), 0);
+    assert_eq!(m["separators"][0]["kind"], "blank");
+    assert_eq!(m["separators"][0]["source"]["path"], "page.png");
+}
+
+#[test]
+fn forms_lists_the_catalog() {
+    let o = casefile().arg("forms").output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let table = stdout(&o);
+    for id in ["SF 3107", "SF 2801", "SF 3102", "SF 2818", "RI 92-19", "SF 2809"] {
+        assert!(table.lines().any(|l| l.starts_with(id)), "{id} listed:\n{table}");
+    }
+    let o = casefile().args(["forms", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["form"].as_array().unwrap().len() >= 30);
+}
+
+#[test]
+fn a_broken_catalog_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("bad.toml");
+    std::fs::write(&cat, "[[form]]\nid = 1").unwrap();
+    let o = casefile().args(["forms", "--catalog"]).arg(&cat).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
 }
 
 #[test]
@@ -153,7 +193,7 @@ fn json_summary_is_machine_readable() {
     let dir = tempfile::tempdir().unwrap();
     blank_png(&dir.path().join("page.png"));
     let out = tempfile::tempdir().unwrap();
-    let o = run(&[dir.path()], out.path(), &["--json"]);
+    let o = run(&[dir.path()], out.path(), &["--json", "--split", "file"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
     assert_eq!(v["summary"]["documents"], 1);
 }

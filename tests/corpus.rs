@@ -18,7 +18,7 @@ fn encrypted_sf2809_opens_and_every_page_is_searchable() {
     let Some(corpus) = shared_corpus() else { return };
     let input = corpus.join("real/sf2809-nov2014.pdf");
     let out = tempfile::tempdir().unwrap();
-    let o = run(&[&input], out.path(), &[]);
+    let o = run(&[&input], out.path(), &["--split", "file"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let m = manifest(out.path());
     check_manifest(out.path(), &m);
@@ -42,12 +42,36 @@ fn sf2809_force_ocr_recognises_the_rendered_pages() {
     let Some(corpus) = shared_corpus() else { return };
     let input = corpus.join("real/sf2809-nov2014.pdf");
     let out = tempfile::tempdir().unwrap();
-    let o = run(&[&input], out.path(), &["--force-ocr"]);
+    let o = run(&[&input], out.path(), &["--force-ocr", "--split", "file"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let m = manifest(out.path());
     let pages = m["documents"][0]["pages"].as_array().unwrap();
     assert_eq!(pages.len(), 15);
     assert!(pages.iter().all(|p| p["text_source"] == "ocr"), "{pages:#?}");
+}
+
+#[test]
+fn sf2809_is_classified_as_sf2809() {
+    let Some(corpus) = shared_corpus() else { return };
+    let input = corpus.join("real/sf2809-nov2014.pdf");
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[&input], out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(out.path());
+    check_manifest(out.path(), &m);
+    // The form pages (14 and 15) are SF 2809, wherever the separator puts its boundaries.
+    let pages: Vec<&serde_json::Value> = m["documents"].as_array().unwrap().iter().flat_map(|d| d["pages"].as_array().unwrap()).collect();
+    assert_eq!(pages.len(), 15);
+    for p in pages.iter().filter(|p| p["source"]["page"].as_u64().unwrap() >= 14) {
+        assert_eq!(p["form"], "SF 2809", "{p}");
+    }
+    let doc = m["documents"].as_array().unwrap().iter().find(|d| d["pages"].as_array().unwrap().iter().any(|p| p["source"]["page"] == 14)).unwrap();
+    assert_eq!(doc["form"]["id"], "SF 2809");
+    assert_eq!(doc["form"]["revision"], "November 2014");
+    assert_eq!(doc["form"]["family"], "health_benefits");
+    // A blank form: its required fields are missing, so it goes to review, in the review folder.
+    assert_eq!(doc["review"]["required"], true);
+    assert!(doc["pdf"]["path"].as_str().unwrap().starts_with("review/SF-2809/"), "{}", doc["pdf"]["path"]);
 }
 
 #[test]

@@ -25,7 +25,8 @@ fn generated() -> &'static Generated {
         let scans = dir.path().join("scans");
         let truth = generate("formats", 7, &scans);
         let out = dir.path().join("out");
-        let output = run(&[&scans], &out, &["--jobs", "2"]);
+        // One document per file: this suite is about reading every format.
+        let output = run(&[&scans], &out, &["--jobs", "2", "--split", "file"]);
         Generated { scans, out, truth, output, _dir: dir }
     })
 }

@@ -1,0 +1,174 @@
+//! The form catalog: what identifies each form and which fields to read off it.
+//!
+//! Data, not code: `catalog/forms.toml` is embedded in the binary; `--catalog FILE` adds forms
+//! or replaces forms with the same `id`. `classify` and `extract` read it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The catalog shipped with the tool.
+pub const BUILTIN: &str = include_str!("../catalog/forms.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Family key -> display name.
+    #[serde(default)]
+    pub families: BTreeMap<String, String>,
+    #[serde(default, rename = "form")]
+    pub forms: Vec<Form>,
+    /// Field name -> how to find it.
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldRule>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    pub id: String,
+    pub title: String,
+    pub family: String,
+    #[serde(default)]
+    pub omb: Option<String>,
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    #[serde(default)]
+    pub titles: Vec<String>,
+    #[serde(default)]
+    pub headings: Vec<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub instructions: Vec<String>,
+    #[serde(default)]
+    pub revisions: Vec<String>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub required: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read catalog {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("catalog {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Self::parse(BUILTIN, "built-in catalog")
+    }
+
+    /// Parse and check a catalog text.
+    pub fn parse(text: &str, name: &str) -> Result<Catalog, CatalogError> {
+        let cat: Catalog = toml::from_str(text).map_err(|e| CatalogError::Invalid { path: name.into(), message: e.to_string() })?;
+        cat.check(name)?;
+        Ok(cat)
+    }
+
+    /// The built-in catalog with an operator's file merged over it.
+    pub fn load(extra: Option<&Path>) -> Result<Catalog, CatalogError> {
+        let mut cat = Self::builtin()?;
+        if let Some(path) = extra {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read { path: name.clone(), message: e.to_string() })?;
+            let more: Catalog = toml::from_str(&text).map_err(|e| CatalogError::Invalid { path: name.clone(), message: e.to_string() })?;
+            cat.families.extend(more.families);
+            cat.fields.extend(more.fields);
+            for form in more.forms {
+                match cat.forms.iter_mut().find(|f| f.id == form.id) {
+                    Some(existing) => *existing = form,
+                    None => cat.forms.push(form),
+                }
+            }
+            cat.check(&name)?;
+        }
+        Ok(cat)
+    }
+
+    fn check(&self, name: &str) -> Result<(), CatalogError> {
+        let invalid = |message: String| CatalogError::Invalid { path: name.into(), message };
+        let mut seen = std::collections::HashSet::new();
+        for f in &self.forms {
+            if !seen.insert(&f.id) {
+                return Err(invalid(format!("form {} is listed twice", f.id)));
+            }
+            if !self.families.is_empty() && !self.families.contains_key(&f.family) {
+                return Err(invalid(format!("form {}: unknown family {:?}", f.id, f.family)));
+            }
+            if f.numbers.is_empty() && f.titles.is_empty() {
+                return Err(invalid(format!("form {}: needs at least one of `numbers` or `titles`", f.id)));
+            }
+            for field in f.fields.iter().chain(&f.required) {
+                if !self.fields.is_empty() && !self.fields.contains_key(field) {
+                    return Err(invalid(format!("form {}: no rule for field {field:?}", f.id)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn form(&self, id: &str) -> Option<&Form> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+
+    /// Display name of a family.
+    pub fn family_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.families.get(key).map(String::as_str).unwrap_or(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_is_valid_and_complete() {
+        let cat = Catalog::builtin().unwrap();
+        for id in ["SF 3107", "SF 2801", "SF 3102", "SF 2818", "RI 92-19", "SF 2809", "OPM 1496A", "W-4P", "SF 1199A", "SF 3112C"] {
+            assert!(cat.form(id).is_some(), "{id} is in the catalog");
+        }
+        assert!(cat.forms.len() >= 30);
+        for field in ["name", "date_of_birth", "ssn", "claim_number", "agency"] {
+            assert!(cat.fields.contains_key(field), "{field}");
+        }
+    }
+
+    #[test]
+    fn operator_catalog_adds_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("extra.toml");
+        std::fs::write(&p, r#"
+[[form]]
+id = "SF 3107"
+title = "Replaced"
+family = "retirement_application"
+titles = ["Replaced title"]
+
+[[form]]
+id = "OPM 9999"
+title = "A local form"
+family = "retirement_application"
+numbers = ["OPM Form 9999"]
+"#).unwrap();
+        let cat = Catalog::load(Some(&p)).unwrap();
+        assert_eq!(cat.form("SF 3107").unwrap().title, "Replaced");
+        assert!(cat.form("OPM 9999").is_some());
+        std::fs::write(&p, "[[form]]\nid = \"X\"\ntitle = \"t\"\nfamily = \"nope\"\ntitles=[\"t\"]\n").unwrap();
+        let err = Catalog::load(Some(&p)).unwrap_err().to_string();
+        assert!(err.contains("unknown family"), "{err}");
+    }
+}

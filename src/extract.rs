@@ -1,0 +1,313 @@
+//! Stage 7, extract: read a document's key fields (name, date of birth, SSN, claim number,
+//! agency) off its pages.
+//!
+//! A value is read where a person would look for it: on the label's line after the label, or on
+//! the line below within the label's column (forms print a row of labels above a row of boxes).
+//! Labels whose line names someone else (spouse, beneficiary, witness...) are skipped, so a
+//! spouse's SSN is not taken for the applicant's. Every value is validated by its type; a value
+//! that cannot be validated is not reported: fields are never guessed.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::catalog::{Catalog, FieldRule};
+use crate::classify::PageRole;
+use crate::separate::Document;
+
+/// A field read off a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub value: String,
+    /// 0..1
+    pub confidence: f32,
+    /// 1-based page of the document.
+    pub page: u32,
+}
+
+/// A word with its horizontal extent (pixels; for text without positions, word indices).
+#[derive(Debug, Clone)]
+struct W {
+    text: String,
+    x0: f32,
+    x1: f32,
+    conf: f32,
+}
+
+struct L {
+    words: Vec<W>,
+}
+
+fn lines_of_page(p: &crate::ocr::RecognizedPage) -> Vec<L> {
+    match &p.text {
+        Some(t) => t
+            .lines
+            .iter()
+            .map(|l| L {
+                words: l.words.iter().map(|w| W { text: w.text.clone(), x0: w.x0 as f32, x1: w.x1 as f32, conf: w.conf / 100.0 }).collect(),
+            })
+            .collect(),
+        None => p
+            .plain_text
+            .lines()
+            .map(|l| L {
+                words: l
+                    .split_whitespace()
+                    .enumerate()
+                    .map(|(i, w)| W { text: w.to_string(), x0: i as f32 * 10.0, x1: i as f32 * 10.0 + 9.0, conf: 0.9 })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// A numbered item marker that starts the next label on a line: "2.", "3)", "b.".
+fn is_item_marker(w: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^(\d{1,2}[a-z]?|[a-z])[.)]$").expect("valid regex")).is_match(w)
+}
+
+/// Find a label in a line: (first word index, one past the last), similarity.
+fn find_label(words: &[W], label: &[String]) -> Option<(usize, usize, f32)> {
+    let want: String = label.concat();
+    let mut best = None;
+    for start in 0..words.len() {
+        for len in [label.len(), label.len() + 1, label.len().saturating_sub(1).max(1)] {
+            let end = start + len;
+            if end > words.len() {
+                continue;
+            }
+            let got: String = words[start..end].iter().map(|w| norm(&w.text)).collect();
+            let sim = strsim::normalized_levenshtein(&got, &want) as f32;
+            let threshold = if want.len() < 6 { 0.99 } else { 0.8 };
+            if sim >= threshold && best.is_none_or(|(_, _, s)| sim > s) {
+                best = Some((start, end, sim));
+            }
+        }
+    }
+    best
+}
+
+/// Candidate value texts for a label found at `line[a..b]`: after it on its line, then below it.
+fn candidates(lines: &[L], li: usize, a: usize, b: usize) -> Vec<(Vec<W>, f32)> {
+    let line = &lines[li].words;
+    let mut out = Vec::new();
+    // Same line: up to the next numbered item.
+    let after: Vec<W> = line[b..].iter().take_while(|w| !is_item_marker(&w.text)).cloned().collect();
+    if !after.is_empty() {
+        out.push((after, 1.0));
+    }
+    // Below: words within the label's column on the next two lines.
+    let col_x0 = line[a.saturating_sub(1)].x0.min(line[a].x0);
+    let col_x1 = line[b..].iter().find(|w| is_item_marker(&w.text)).map(|w| w.x0).unwrap_or(f32::MAX);
+    let slack = (line[b - 1].x1 - line[a].x0).max(1.0) * 0.25;
+    for below in lines.iter().skip(li + 1).take(2) {
+        let in_col: Vec<W> = below
+            .words
+            .iter()
+            .filter(|w| {
+                let cx = (w.x0 + w.x1) / 2.0;
+                cx >= col_x0 - slack && cx < col_x1
+            })
+            .cloned()
+            .collect();
+        if !in_col.is_empty() {
+            out.push((in_col, 0.9));
+        }
+    }
+    out
+}
+
+fn regexes() -> &'static Regexes {
+    static R: OnceLock<Regexes> = OnceLock::new();
+    R.get_or_init(|| Regexes {
+        // NNN-NN-NNNN (OCR may add spaces around the hyphens), NNN NN NNNN, or nine digits
+        // standing alone; never a ZIP+4 like 20415-3430.
+        ssn: Regex::new(r"(?:^|[^\d-])(\d{3})(?:\s*[-–]\s*|\s)(\d{2})(?:\s*[-–]\s*|\s)(\d{4})(?:$|[^\d-])|(?:^|[^\d-])(\d{3})(\d{2})(\d{4})(?:$|[^\d-])").expect("valid regex"),
+        date: Regex::new(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d\d)\b").expect("valid regex"),
+        claim: Regex::new(r"(?i)\b(CS[AFI])\s*[#:.\-]?\s*(\d{7})\b").expect("valid regex"),
+        name: Regex::new(r"^[A-Za-z][A-Za-z.'\-]*(?:,?\s+[A-Za-z][A-Za-z.'\-]*){1,4},?$").expect("valid regex"),
+    })
+}
+
+struct Regexes {
+    ssn: Regex,
+    date: Regex,
+    claim: Regex,
+    name: Regex,
+}
+
+/// Validate and normalise a candidate for a field.
+fn validate(field: &str, text: &str) -> Option<String> {
+    let r = regexes();
+    match field {
+        "ssn" => r.ssn.captures(text).and_then(|c| {
+            let part = |a: usize, b: usize| c.get(a).or_else(|| c.get(b)).map(|m| m.as_str());
+            Some(format!("{}-{}-{}", part(1, 4)?, part(2, 5)?, part(3, 6)?))
+        }).filter(|s| valid_ssn(s)),
+        "date_of_birth" => r.date.captures(text).and_then(|c| {
+            let (m, d, y): (u32, u32, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+            chrono::NaiveDate::from_ymd_opt(y, m, d).filter(|_| (1900..=2030).contains(&y)).map(|dt| dt.format("%Y-%m-%d").to_string())
+        }),
+        "claim_number" => r.claim.captures(text).map(|c| format!("{} {}", c[1].to_uppercase(), &c[2])),
+        "name" => {
+            let t = text.trim().trim_end_matches(',').trim();
+            let stop = ["date", "birth", "social", "security", "number", "signature", "address", "agency", "first", "middle", "last"];
+            let lower = t.to_lowercase();
+            let words: Vec<&str> = lower.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
+            (r.name.is_match(t) && words.len() >= 2 && !words.iter().any(|w| stop.contains(w)) && proper_noun(t)).then(|| t.to_string())
+        }
+        "agency" => {
+            let t = text.trim().trim_end_matches([',', ';']);
+            let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+            let ok = letters >= 3
+                && !t.chars().any(|c| c.is_ascii_digit())
+                && t.split_whitespace().count() <= 10
+                && !t.ends_with([':', '.'])
+                && proper_noun(t);
+            ok.then(|| t.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Every word capitalised (or in capitals), but for small joining words: "Department of
+/// Veterans Affairs", "DOE, JANE M" - not a sentence fragment.
+fn proper_noun(t: &str) -> bool {
+    const SMALL: &[&str] = &["of", "the", "and", "for", "on", "in", "de", "van", "von", "la", "&"];
+    t.split_whitespace().all(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        w.is_empty() || SMALL.contains(&w) || w.chars().next().is_some_and(|c| c.is_uppercase())
+    })
+}
+
+/// SSN format check: area not 000 or 666, group not 00, serial not 0000. (The 9xx area is
+/// never issued, but test data uses it, so it is accepted.)
+pub fn valid_ssn(s: &str) -> bool {
+    let d: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 9 {
+        return false;
+    }
+    let area = d[0] * 100 + d[1] * 10 + d[2];
+    let group = d[3] * 10 + d[4];
+    let serial = d[5] * 1000 + d[6] * 100 + d[7] * 10 + d[8];
+    area != 0 && area != 666 && group != 0 && serial != 0
+}
+
+/// The part of a candidate that matches the field (e.g. only the date out of a row of values).
+fn pick(field: &str, words: &[W]) -> Option<(String, f32)> {
+    let text: String = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    let conf = words.iter().map(|w| w.conf).sum::<f32>() / words.len().max(1) as f32;
+    validate(field, &text).map(|v| (v, conf))
+}
+
+/// Read every field the catalog has a rule for, wherever the document prints it (the form's
+/// own list says which are required, not which may be read: a claim number is worth having
+/// on any form that shows one). Unknown documents are not read: their labels mean nothing
+/// certain.
+pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMap<String, Field> {
+    let wanted: Vec<String> = match form.and_then(|f| catalog.form(f)) {
+        Some(_) => catalog.fields.keys().cloned().collect(),
+        None => vec![],
+    };
+    // Values are read off the form's own pages, never off instructions or attachments.
+    let pages: Vec<Vec<L>> = doc
+        .pages
+        .iter()
+        .map(|p| match p.class.role {
+            PageRole::First | PageRole::Continuation => lines_of_page(&p.page),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for field in &wanted {
+        let Some(rule) = catalog.fields.get(field) else { continue };
+        if let Some(f) = find_field(field, rule, &pages) {
+            out.insert(field.clone(), f);
+        }
+    }
+    out
+}
+
+fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> {
+    let mut labels: Vec<Vec<String>> = rule.labels.iter().map(|l| l.split_whitespace().map(norm).filter(|t| !t.is_empty()).collect()).collect();
+    // Longest labels first: "Name (Last, First, Middle)" before "Name".
+    labels.sort_by_key(|l| std::cmp::Reverse(l.concat().len()));
+    let excluded = |words: &[W], a: usize, b: usize| {
+        let context: String = words[a.saturating_sub(4)..b].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+        rule.exclude.iter().any(|x| context.contains(&x.to_lowercase()))
+    };
+    for (pi, lines) in pages.iter().enumerate() {
+        for li in 0..lines.len() {
+            let words = &lines[li].words;
+            for label in &labels {
+                let Some((a, b, sim)) = find_label(words, label) else { continue };
+                if excluded(words, a, b) {
+                    continue;
+                }
+                for (cand, weight) in candidates(lines, li, a, b) {
+                    if let Some((value, conf)) = pick(field, &cand) {
+                        let confidence = ((conf * sim * weight) * 1000.0).round() / 1000.0;
+                        return Some(Field { value, confidence, page: pi as u32 + 1 });
+                    }
+                }
+                break;
+            }
+        }
+    }
+    // Without a label: an identifier with an unmistakable shape, on a line that names no one else.
+    if matches!(field, "claim_number") {
+        for (pi, lines) in pages.iter().enumerate() {
+            for l in lines {
+                let text: String = l.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+                let lower = text.to_lowercase();
+                if rule.exclude.iter().any(|x| lower.contains(&x.to_lowercase())) {
+                    continue;
+                }
+                if let Some(v) = validate(field, &text) {
+                    return Some(Field { value: v, confidence: 0.6, page: pi as u32 + 1 });
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_values() {
+        assert_eq!(validate("ssn", "912-34-5678").as_deref(), Some("912-34-5678"));
+        assert_eq!(validate("ssn", "912 -34-5678").as_deref(), Some("912-34-5678"));
+        assert_eq!(validate("ssn", "000-12-3456"), None);
+        assert_eq!(validate("ssn", "912345678").as_deref(), Some("912-34-5678"));
+        assert_eq!(validate("ssn", "SSN: 912 34 5678").as_deref(), Some("912-34-5678"));
+        // Regression: a ZIP+4 code in running text is no SSN.
+        assert_eq!(validate("ssn", "Washington, D.C. 20415-3430."), None);
+        assert_eq!(validate("ssn", "(3206-0160)"), None);
+        assert_eq!(validate("date_of_birth", "04/02/1961").as_deref(), Some("1961-04-02"));
+        assert_eq!(validate("date_of_birth", "13/45/1961"), None);
+        assert_eq!(validate("claim_number", "CSA1234567").as_deref(), Some("CSA 1234567"));
+        assert_eq!(validate("name", "DOE, JANE M").as_deref(), Some("DOE, JANE M"));
+        assert_eq!(validate("name", "Date of birth"), None);
+        assert_eq!(validate("name", "12345"), None);
+        assert_eq!(validate("name", "to be enrolled in."), None, "a sentence fragment is no name");
+        assert_eq!(validate("agency", "Department of Veterans Affairs").as_deref(), Some("Department of Veterans Affairs"));
+        assert_eq!(validate("agency", "may allow you to enroll in order to:"), None);
+    }
+
+    #[test]
+    fn item_markers() {
+        assert!(is_item_marker("2."));
+        assert!(is_item_marker("3)"));
+        assert!(is_item_marker("b."));
+        assert!(!is_item_marker("Name"));
+    }
+}
