@@ -21,6 +21,33 @@ pub enum Command {
     Schema,
     /// List the forms casefile knows (the catalog).
     Forms(FormsArgs),
+    /// Run over scans with known answers (a generator's truth.json) and print accuracy figures.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The ground truth (truth.json written by fixturegen).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// The scans the truth describes (default: the truth file's folder).
+    #[arg(value_name = "SCANS")]
+    pub scans: Vec<PathBuf>,
+    /// Keep the outputs here (default: a temporary folder, removed afterwards).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Pages recognised in parallel (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Merge this catalog file (TOML) over the built-in form catalog.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List every field that was read wrong (values masked like SSNs in manifests).
+    #[arg(long)]
+    pub errors: bool,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ pub mod classify;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod eval;
 pub mod extract;
 pub mod load;
 pub mod manifest;

@@ -72,6 +72,41 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        cli::Command::Eval(args) => {
+            let truth = casefile::eval::load_truth(&args.truth).map_err(RunError::Usage)?;
+            let scans = if args.scans.is_empty() {
+                vec![args.truth.parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf()).unwrap_or_else(|| ".".into())]
+            } else {
+                args.scans.clone()
+            };
+            let tmp = tempfile::tempdir().map_err(|e| RunError::Usage(format!("no temporary folder: {e}")))?;
+            let out = args.out.clone().unwrap_or_else(|| tmp.path().join("out"));
+            let mut config = casefile::Config::new(scans.clone(), out);
+            if let Some(j) = args.jobs {
+                config.jobs = j;
+            }
+            config.catalog = args.catalog.clone();
+            config.quiet = true;
+            let outcome = casefile::run(&config, &|e| {
+                if let Event::InputFailed { path, message } = e {
+                    eprintln!("casefile: {}: {message}", path.display());
+                }
+            })?;
+            let mut report = casefile::eval::score(&truth, &outcome.manifest);
+            report.seconds = outcome.elapsed_secs;
+            let mut out = std::io::stdout().lock();
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                let _ = write!(out, "{}", casefile::eval::render(&report, &scans));
+                if args.errors {
+                    for e in &report.field_errors {
+                        let _ = writeln!(out, "  {e}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         cli::Command::Run(args) => {
             let config = args.to_config();
             let quiet = config.quiet;

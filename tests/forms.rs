@@ -1,0 +1,81 @@
+//! Forms: classification, separation and field extraction end to end on the bundled demo
+//! scans, and the evaluation command that scores them.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn demo() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo"))
+}
+
+#[test]
+fn demo_pages_are_classified_and_read() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[demo()], out.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(out.path());
+    check_manifest(out.path(), &m);
+    let truth: Truth = serde_json::from_slice(&std::fs::read(demo().join("truth.json")).unwrap()).unwrap();
+    let docs = m["documents"].as_array().unwrap();
+    for file in &truth.files {
+        for page in &file.pages {
+            let doc = docs
+                .iter()
+                .find(|d| d["pages"].as_array().unwrap().iter().any(|p| p["source"]["path"] == file.path.as_str() && p["source"]["page"] == page.page))
+                .unwrap_or_else(|| panic!("{} page {} is in a document", file.path, page.page));
+            assert_eq!(doc["form"]["id"], page.form.as_str(), "{} page {}", file.path, page.page);
+            assert_eq!(doc["fields"]["name"]["value"], page.fields["name"].as_str());
+            assert_eq!(doc["fields"]["date_of_birth"]["value"], page.fields["date_of_birth"].as_str());
+            let ssn = &page.fields["ssn"];
+            assert_eq!(doc["fields"]["ssn"]["value"], format!("***-**-{}", &ssn[ssn.len() - 4..]), "masked by default");
+            // Filed by form and claim number; the name, SSN and birth date never appear in paths.
+            let path = doc["pdf"]["path"].as_str().unwrap();
+            assert!(path.starts_with(&page.form.replace(' ', "-")), "{path}");
+            assert!(path.contains(&page.fields["claim_number"].replace(' ', "-")), "{path}");
+            assert!(!path.contains(&ssn[ssn.len() - 4..]));
+        }
+    }
+}
+
+#[test]
+fn full_ssn_only_when_asked() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[&demo().join("scans/scan_1.jpg")], out.path(), &["--reveal-ssn"]);
+    assert_eq!(o.status.code(), Some(0));
+    let m = manifest(out.path());
+    let ssn = m["documents"][0]["fields"]["ssn"]["value"].as_str().unwrap();
+    assert!(ssn.starts_with('9') && ssn.len() == 11, "{ssn}");
+    // Never on the terminal.
+    assert!(!stdout(&o).contains(ssn) && !stderr(&o).contains(ssn));
+}
+
+#[test]
+fn pdf_metadata_names_the_form() {
+    let out = tempfile::tempdir().unwrap();
+    assert_eq!(run(&[&demo().join("intake_g4.tif")], out.path(), &[]).status.code(), Some(0));
+    let m = manifest(out.path());
+    let pdf = out.path().join(m["documents"][0]["pdf"]["path"].as_str().unwrap());
+    let info = std::process::Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("Title:") && info.contains(m["documents"][0]["form"]["id"].as_str().unwrap()), "{info}");
+    assert!(info.lines().any(|l| l.starts_with("Subject:") && l.ends_with("Retirement application")), "{info}");
+    assert_qpdf_ok(&pdf);
+}
+
+#[test]
+fn eval_scores_the_demo() {
+    let o = casefile().args(["eval", "--json", "--truth"]).arg(demo().join("truth.json")).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["documents"], 7);
+    assert_eq!(r["form"]["total"], 7);
+    assert_eq!(r["form"]["right"], 7, "{r:#}");
+    assert_eq!(r["wrong_form_unflagged"], 0);
+    assert_eq!(r["fields"]["ssn"]["right"], 7, "{r:#}");
+    let text = casefile().args(["eval", "--truth"]).arg(demo().join("truth.json")).output().unwrap();
+    let text = stdout(&text);
+    assert!(text.contains("form right") && text.contains("boundaries exact"), "{text}");
+}
