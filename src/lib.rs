@@ -16,6 +16,7 @@
 //! The `casefile` binary is a thin shell over this library: tests and benchmarks call the same
 //! code.
 
+pub mod barcode;
 pub mod catalog;
 pub mod classify;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod ocr;
 pub mod output;
 pub mod pdf;
 pub mod pipeline;
+pub mod pix;
 pub mod prepare;
 pub mod separate;
 

@@ -569,36 +569,7 @@ fn decode_tiff_page<R: std::io::Read + std::io::Seek>(
 /// Read one TIFF page through Leptonica (it reads CCITT G3 and old codings the tiff crate
 /// does not), as 8-bit gray.
 fn leptonica_tiff_page(data: &[u8], index: u32) -> Result<DynamicImage, String> {
-    use leptonica_sys as l;
-    // SAFETY: Leptonica reads from the slice we own for the duration of the call and returns a
-    // new PIX (or null) that we destroy below; we only read within its reported dimensions.
-    unsafe {
-        let mut pix = l::pixReadMemTiff(data.as_ptr(), data.len(), index as i32);
-        if pix.is_null() {
-            return Err("cannot decode the page".into());
-        }
-        let mut gray = l::pixConvertTo8(pix, 0);
-        l::pixDestroy(&mut pix);
-        if gray.is_null() {
-            return Err("cannot convert the page to gray".into());
-        }
-        let w = l::pixGetWidth(gray) as u32;
-        let h = l::pixGetHeight(gray) as u32;
-        let wpl = l::pixGetWpl(gray) as usize;
-        let words = l::pixGetData(gray);
-        let mut out = GrayImage::new(w, h);
-        for y in 0..h as usize {
-            let line = words.add(y * wpl);
-            for x in 0..w as usize {
-                // Leptonica packs bytes big-endian inside 32-bit words.
-                let word = *line.add(x / 4);
-                let v = (word >> (24 - 8 * (x % 4))) & 0xFF;
-                out.put_pixel(x as u32, y as u32, image::Luma([v as u8]));
-            }
-        }
-        l::pixDestroy(&mut gray);
-        Ok(DynamicImage::ImageLuma8(out))
-    }
+    crate::pix::read_tiff_page(data, index).map(DynamicImage::ImageLuma8).ok_or_else(|| "cannot decode the page".to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,17 +583,7 @@ struct PageScan {
     images: Vec<(ObjectId, [f32; 6])>,
 }
 
-fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
-    // a then b (PDF's row-vector convention: a × b)
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
-}
+use crate::prepare::mul;
 
 fn num(o: &Object) -> Option<f32> {
     match o {

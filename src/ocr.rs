@@ -86,6 +86,8 @@ pub struct RecognizedPage {
     pub confidence: Option<f32>,
     /// Resolution of the page image, when it has one.
     pub dpi: Option<f32>,
+    /// The separator sheet this page is ("code128", "qr"), when it carries a separator code.
+    pub separator: Option<String>,
 }
 
 impl RecognizedPage {
@@ -140,23 +142,25 @@ thread_local! {
 pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<RecognizedPage, OcrError> {
     let raster = page.source.raster.take();
     let dpi = raster.as_ref().map(|r| r.dpi);
-    let done = |page, text: Option<PageText>, plain_text, text_source| {
+    let done = |page, text: Option<PageText>, plain_text, text_source, separator| {
         let confidence = text.as_ref().and_then(PageText::mean_confidence);
-        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi })
+        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi, separator })
     };
     if page.blank {
-        return done(page, None, String::new(), TextSource::None);
+        return done(page, None, String::new(), TextSource::None, None);
     }
     if let Some(existing) = page.source.existing_text.clone() {
-        return done(page, None, existing, TextSource::Pdf);
+        return done(page, None, existing, TextSource::Pdf, None);
     }
     match raster {
         Some(raster) => {
             let text = recognize_image(&raster.image, raster.dpi, settings)?;
             let plain = text.plain();
-            done(page, Some(text), plain, TextSource::Ocr)
+            let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
+            let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image)).flatten();
+            done(page, Some(text), plain, TextSource::Ocr, separator)
         }
-        None => done(page, None, String::new(), TextSource::None),
+        None => done(page, None, String::new(), TextSource::None, None),
     }
 }
 
@@ -257,4 +261,76 @@ mod tests {
         let c = t.mean_confidence().unwrap();
         assert!((c - 0.926).abs() < 0.01, "{c}");
     }
+}
+
+/// Tesseract's orientation and script detection (osd.traineddata), one engine per thread.
+/// The `tesseract` crate does not expose it, so this goes through the C API directly.
+struct OsdEngine(*mut tesseract_sys::TessBaseAPI);
+
+// SAFETY: a TessBaseAPI may move between threads; it is only used by one thread at a time
+// (it lives in a thread-local).
+unsafe impl Send for OsdEngine {}
+
+impl Drop for OsdEngine {
+    fn drop(&mut self) {
+        // SAFETY: created by TessBaseAPICreate, deleted once.
+        unsafe { tesseract_sys::TessBaseAPIDelete(self.0) }
+    }
+}
+
+impl OsdEngine {
+    fn new(settings: &OcrSettings) -> Option<OsdEngine> {
+        use std::ffi::CString;
+        let datapath = match &settings.tessdata {
+            Some(p) => Some(CString::new(p.to_string_lossy().as_bytes()).ok()?),
+            None => None,
+        };
+        let lang = CString::new("osd").ok()?;
+        // SAFETY: plain C API calls on a handle we own; strings outlive the calls.
+        unsafe {
+            let engine = OsdEngine(tesseract_sys::TessBaseAPICreate());
+            let dp = datapath.as_ref().map(|c| c.as_ptr()).unwrap_or(std::ptr::null());
+            if tesseract_sys::TessBaseAPIInit3(engine.0, dp, lang.as_ptr()) != 0 {
+                return None;
+            }
+            tesseract_sys::TessBaseAPISetPageSegMode(engine.0, tesseract_sys::TessPageSegMode_PSM_OSD_ONLY);
+            let (k, v) = (CString::new("debug_file").ok()?, CString::new("/dev/null").ok()?);
+            tesseract_sys::TessBaseAPISetVariable(engine.0, k.as_ptr(), v.as_ptr());
+            Some(engine)
+        }
+    }
+
+    /// (clockwise degrees that make the page upright, confidence)
+    fn detect(&mut self, img: &GrayImage, dpi: f32) -> Option<(u16, f32)> {
+        let (w, h) = img.dimensions();
+        let mut deg: std::os::raw::c_int = 0;
+        let mut conf: f32 = 0.0;
+        let mut script: *const std::os::raw::c_char = std::ptr::null();
+        let mut script_conf: f32 = 0.0;
+        // SAFETY: the image buffer outlives the call; Tesseract copies what it keeps.
+        let ok = unsafe {
+            tesseract_sys::TessBaseAPISetImage(self.0, img.as_raw().as_ptr(), w as i32, h as i32, 1, w as i32);
+            tesseract_sys::TessBaseAPISetSourceResolution(self.0, dpi.round() as i32);
+            tesseract_sys::TessBaseAPIDetectOrientationScript(self.0, &mut deg, &mut conf, &mut script, &mut script_conf)
+        };
+        // Tesseract reports how far the page is turned clockwise; turning it back takes the
+        // rest of the circle, clockwise (checked by tests/orientation.rs).
+        let turned = (deg.rem_euclid(360) / 90 * 90) as u16;
+        (ok != 0).then_some(((360 - turned) % 360, conf))
+    }
+}
+
+thread_local! {
+    /// `Some(None)`: the OSD model could not be loaded; do not try again on this thread.
+    static OSD: RefCell<Option<Option<OsdEngine>>> = const { RefCell::new(None) };
+}
+
+/// Clockwise rotation (0, 90, 180, 270) that makes a page upright, with Tesseract's confidence;
+/// `None` when the orientation model is missing or the page says too little.
+pub fn detect_orientation(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Option<(u16, f32)> {
+    OSD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let engine = slot.get_or_insert_with(|| OsdEngine::new(settings));
+        engine.as_mut()?.detect(img, dpi)
+    })
 }

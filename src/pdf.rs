@@ -14,6 +14,7 @@ use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream, StringFo
 
 use crate::load::{EncodedImage, PageOrigin, PdfCodec, PdfColor};
 use crate::ocr::{PageText, RecognizedPage};
+use crate::prepare::mul;
 
 /// Tesseract's glyphless font (Apache-2.0): one empty glyph, used for invisible text.
 const GLYPHLESS_TTF: &[u8] = include_bytes!("../assets/glyphless.ttf");
@@ -43,11 +44,17 @@ pub fn build(meta: &PdfMeta, pages: &[&RecognizedPage], bookmarks: &[(usize, Str
     let mut copier = Copier::default();
 
     for page in pages {
-        let text = page.text.as_ref();
+        // The text layer: recognised pixels -> source image pixels -> the image's unit square.
+        let text = page.text.as_ref().map(|t| {
+            let (sw, sh) = page.prepared.source_size;
+            let (sw, sh) = if sw == 0 { (t.width, t.height) } else { (sw, sh) };
+            Layer { text: t, deskew: page.prepared.deskew, to_unit: mul(page.prepared.turn, [1.0 / sw as f32, 0.0, 0.0, 1.0 / sh as f32, 0.0, 0.0]) }
+        });
+        let rotation = page.prepared.rotation as i64;
         let page_id = match &page.source().origin {
-            PageOrigin::Image(img) => image_page(&mut doc, pages_id, font_id, img, text),
+            PageOrigin::Image(img) => image_page(&mut doc, pages_id, font_id, img, text, rotation),
             PageOrigin::Pdf { doc: src, page_id, image_matrix } => {
-                copier.copy_page(&mut doc, src, *page_id, pages_id, font_id, *image_matrix, text)?
+                copier.copy_page(&mut doc, src, *page_id, pages_id, font_id, *image_matrix, text, rotation)?
             }
         };
         kids.push(Object::Reference(page_id));
@@ -167,9 +174,20 @@ fn fmt(v: f32) -> String {
     }
 }
 
-/// The invisible text of a page, in the page image's pixel space (origin bottom-left,
+/// A page's recognised text and how it maps onto the page's image.
+struct Layer<'a> {
+    text: &'a PageText,
+    /// Recognised pixels -> upright pixels (word anchors only; words stay horizontal).
+    deskew: [f32; 6],
+    /// Upright pixels -> the source image's unit square.
+    to_unit: [f32; 6],
+}
+
+/// The invisible text of a page, in the upright image's pixel space (origin bottom-left,
 /// 1 unit = 1 pixel); `to_page` maps that space onto the page.
-fn text_layer(text: &PageText, to_page: [f32; 6]) -> Vec<u8> {
+fn text_layer(layer: &Layer, to_page: [f32; 6]) -> Vec<u8> {
+    let text = layer.text;
+    let d = layer.deskew;
     let mut s = String::new();
     s.push_str(&format!(
         "q {} cm BT 3 Tr\n",
@@ -199,11 +217,13 @@ fn text_layer(text: &PageText, to_page: [f32; 6]) -> Vec<u8> {
             let natural = shown.len() as f32 * 0.5 * size;
             let tz = (100.0 * span / natural).clamp(1.0, 10_000.0);
             let hexstr: String = shown.iter().map(|u| format!("{u:04X}")).collect();
+            let (x0, y0) = (word.x0 as f32, y);
+            let (x, y) = (d[0] * x0 + d[2] * y0 + d[4], d[1] * x0 + d[3] * y0 + d[5]);
             s.push_str(&format!(
                 "/{FONT_NAME} {} Tf {} Tz 1 0 0 1 {} {} Tm <{hexstr}> Tj\n",
                 fmt(size),
                 fmt(tz),
-                fmt(word.x0 as f32),
+                fmt(x),
                 fmt(y)
             ));
         }
@@ -240,18 +260,25 @@ fn image_xobject(img: &EncodedImage) -> Stream {
     Stream::new(dict, img.data.clone()).with_compression(false)
 }
 
-/// A new page showing an image at its resolution, with its text layer.
-fn image_page(doc: &mut Document, parent: ObjectId, font_id: ObjectId, img: &EncodedImage, text: Option<&PageText>) -> ObjectId {
+/// A new page showing an image at its resolution, with its text layer, turned upright by
+/// `/Rotate` (the image itself is never re-encoded).
+fn image_page(
+    doc: &mut Document,
+    parent: ObjectId,
+    font_id: ObjectId,
+    img: &EncodedImage,
+    text: Option<Layer>,
+    rotation: i64,
+) -> ObjectId {
     let w_pt = img.width as f32 * 72.0 / img.dpi.0;
     let h_pt = img.height as f32 * 72.0 / img.dpi.1;
     let image_id = doc.add_object(image_xobject(img));
     let mut content = format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", fmt(w_pt), fmt(h_pt)).into_bytes();
-    if let Some(text) = text {
-        let to_page = [w_pt / text.width as f32, 0.0, 0.0, h_pt / text.height as f32, 0.0, 0.0];
-        content.extend(text_layer(text, to_page));
+    if let Some(layer) = text {
+        content.extend(text_layer(&layer, mul(layer.to_unit, [w_pt, 0.0, 0.0, h_pt, 0.0, 0.0])));
     }
     let content_id = doc.add_object(flate_stream(Dictionary::new(), &content));
-    doc.add_object(dictionary! {
+    let mut page = dictionary! {
         "Type" => "Page",
         "Parent" => parent,
         "MediaBox" => vec![0.into(), 0.into(), Object::Real(w_pt), Object::Real(h_pt)],
@@ -260,7 +287,11 @@ fn image_page(doc: &mut Document, parent: ObjectId, font_id: ObjectId, img: &Enc
             "Font" => dictionary! { FONT_NAME => font_id },
         },
         "Contents" => content_id,
-    })
+    };
+    if rotation != 0 {
+        page.set("Rotate", rotation);
+    }
+    doc.add_object(page)
 }
 
 /// Copies pages of source PDFs into the document being built, object by object.
@@ -283,7 +314,8 @@ impl Copier {
         parent: ObjectId,
         font_id: ObjectId,
         image_matrix: Option<[f32; 6]>,
-        text: Option<&PageText>,
+        text: Option<Layer>,
+        rotation: i64,
     ) -> Result<ObjectId, PdfError> {
         let key = src as *const Document as usize;
         let src_page = src.get_dictionary(page_id).map_err(|e| PdfError(format!("page object: {e}")))?;
@@ -322,16 +354,18 @@ impl Copier {
             contents.push(self.copy(doc, src, key, &Object::Reference(id), 0));
         }
         let mut tail = b"\nQ\n".to_vec();
-        if let (Some(text), Some(m)) = (text, image_matrix) {
+        if let (Some(layer), Some(m)) = (text, image_matrix) {
             // Pixel space -> the image's unit square -> the page.
-            let px_to_unit = [1.0 / text.width as f32, 0.0, 0.0, 1.0 / text.height as f32, 0.0, 0.0];
-            let layer = text_layer(text, mul(px_to_unit, m));
-            tail.extend(layer);
+            tail.extend(text_layer(&layer, mul(layer.to_unit, m)));
         }
         contents.push(Object::Reference(doc.add_object(flate_stream(Dictionary::new(), &tail))));
         page.set("Contents", contents);
         page.set("Parent", parent);
         page.set("Type", "Page");
+        if rotation != 0 {
+            let existing = page.get(b"Rotate").and_then(Object::as_i64).unwrap_or(0);
+            page.set("Rotate", (existing + rotation).rem_euclid(360));
+        }
 
         // Add the text-layer font to the page's own copy of its resources.
         let mut resources = match page.get(b"Resources") {
@@ -415,15 +449,4 @@ fn inherited(src: &Document, page_id: ObjectId, attr: &[u8]) -> Option<Object> {
         id = dict.get(b"Parent").and_then(Object::as_reference).ok();
     }
     None
-}
-
-fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
 }

@@ -142,7 +142,8 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
                                 on_event(Event::Warning { path: input.path.clone(), message: format!("page {}: {note}", page.source().page_no) });
                             }
                             let class = classify_page(&classifier, &page);
-                            let step = separator.push(StreamPage { input: input_idx, page, class }, None);
+                            let kind = page.separator.clone();
+                            let step = separator.push(StreamPage { input: input_idx, page, class }, kind);
                             if let Some(left) = step.left_out {
                                 ctx.separators.push(SeparatorRecord {
                                     source: PageSource { path: input.rel_path.to_string_lossy().into_owned(), page: left.page.page.source().page_no },
@@ -250,7 +251,7 @@ fn recognize_batch(
             let (input_idx, opened) = &batch[b];
             let page_no = p as u32 + 1;
             let source = load::load_page(&opened.pages[p], page_no, load_opts)?;
-            let prepared = prepare::prepare(source);
+            let prepared = prepare::prepare(source, settings);
             let recognized = ocr::recognize(prepared, settings)
                 .map_err(|e| InputError::Page { page: page_no, message: e.to_string() })?;
             on_event(Event::PageDone { path: files[*input_idx].path.clone(), page: page_no });
@@ -291,6 +292,9 @@ fn fail(rec: &mut InputRecord, input: &InputFile, e: &InputError, on_event: &(dy
 fn classify_page(classifier: &Classifier, page: &RecognizedPage) -> Classification {
     if page.prepared.blank {
         return Classification { role: PageRole::Blank, ..Classification::unknown() };
+    }
+    if let Some(kind) = &page.separator {
+        return Classification { role: PageRole::Separator, evidence: vec![format!("{kind} separator code")], ..Classification::unknown() };
     }
     classifier.classify(&classify::lines_of(page.text.as_ref(), &page.plain_text))
 }

@@ -1,11 +1,25 @@
 //! Stage 3, prepare: make a decoded page ready for the recognition engine.
 //!
-//! Today: decide whether a page is blank (no ink beyond scanner noise), so that blank pages are
-//! not sent to the engine. Orientation and deskew belong here too (a later change).
+//! Decide whether a page is blank (no ink beyond scanner noise: blank pages are not sent to the
+//! engine), turn it upright (Tesseract's orientation detection; 90, 180, 270 degrees) and
+//! straighten it (Leptonica's skew search, up to a few degrees). Only the image given to the
+//! engine is turned: the PDF keeps the original image and gets `/Rotate` plus a text layer
+//! mapped back onto the original pixels through [`PreparedPage::turn`] and
+//! [`PreparedPage::deskew`].
 
 use image::GrayImage;
 
 use crate::load::SourcePage;
+use crate::ocr::{self, OcrSettings};
+
+/// Orientation confidence under which a page is left as it is.
+const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
+/// Skews smaller than this are not worth a rotation (degrees).
+const MIN_SKEW: f32 = 0.2;
+/// Skews larger than this are not trusted (degrees).
+const MAX_SKEW: f32 = 10.0;
+/// Leptonica's skew confidence needed.
+const MIN_SKEW_CONFIDENCE: f32 = 2.5;
 
 /// A page ready for recognition.
 pub struct PreparedPage {
@@ -14,13 +28,84 @@ pub struct PreparedPage {
     pub blank: bool,
     /// Clockwise rotation applied to make the page upright (0, 90, 180, 270).
     pub rotation: u16,
-    /// Skew corrected, in degrees.
+    /// Skew corrected, in degrees (clockwise positive).
     pub skew_degrees: f32,
+    /// Maps the upright image's pixel space (origin bottom-left) onto the source image's, as a
+    /// PDF matrix (identity when the page was not turned).
+    pub turn: [f32; 6],
+    /// Maps the recognised (straightened) image's pixels onto the upright image's: where each
+    /// word's anchor goes. Words stay horizontal so that text extraction reads whole lines.
+    pub deskew: [f32; 6],
+    /// Size of the source image in pixels (what the PDF shows).
+    pub source_size: (u32, u32),
 }
 
-pub fn prepare(source: SourcePage) -> PreparedPage {
-    let blank = source.raster.as_ref().map(|r| is_blank(&r.image)).unwrap_or(false);
-    PreparedPage { source, blank, rotation: 0, skew_degrees: 0.0 }
+const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+pub fn prepare(mut source: SourcePage, settings: &OcrSettings) -> PreparedPage {
+    let Some(mut raster) = source.raster.take() else {
+        return PreparedPage { source, blank: false, rotation: 0, skew_degrees: 0.0, turn: IDENTITY, deskew: IDENTITY, source_size: (0, 0) };
+    };
+    let (w, h) = raster.image.dimensions();
+    let mut page = PreparedPage { blank: is_blank(&raster.image), rotation: 0, skew_degrees: 0.0, turn: IDENTITY, deskew: IDENTITY, source_size: (w, h), source };
+    if !page.blank {
+        // Upright first: 90/180/270-degree turns.
+        if let Some((rotation, conf)) = ocr::detect_orientation(&raster.image, raster.dpi, settings) {
+            if rotation != 0 && conf >= MIN_ORIENTATION_CONFIDENCE {
+                raster.image = match rotation {
+                    90 => image::imageops::rotate90(&raster.image),
+                    180 => image::imageops::rotate180(&raster.image),
+                    _ => image::imageops::rotate270(&raster.image),
+                };
+                page.rotation = rotation;
+                page.turn = turn_to_source(rotation, w as f32, h as f32);
+            }
+        }
+        // Then straight: small skews.
+        if let Some((angle, conf)) = crate::pix::find_skew(&raster.image) {
+            if angle.abs() >= MIN_SKEW && angle.abs() <= MAX_SKEW && conf >= MIN_SKEW_CONFIDENCE {
+                if let Some(straight) = crate::pix::rotate(&raster.image, angle) {
+                    let (uw, uh) = straight.dimensions();
+                    page.deskew = deskew_to_upright(angle, uw as f32, uh as f32);
+                    raster.image = straight;
+                    page.skew_degrees = (angle * 100.0).round() / 100.0;
+                }
+            }
+        }
+    }
+    page.source.raster = Some(raster);
+    page
+}
+
+/// From the turned (upright) image's pixels back to the original's, for a clockwise turn of
+/// the original by `rotation` degrees (original `w` x `h`; origin bottom-left).
+fn turn_to_source(rotation: u16, w: f32, h: f32) -> [f32; 6] {
+    match rotation {
+        90 => [0.0, 1.0, -1.0, 0.0, w, 0.0],
+        180 => [-1.0, 0.0, 0.0, -1.0, w, h],
+        270 => [0.0, -1.0, 1.0, 0.0, 0.0, h],
+        _ => IDENTITY,
+    }
+}
+
+/// From the straightened image's pixels back to the upright one's, after turning it clockwise
+/// by `degrees` about its centre.
+fn deskew_to_upright(degrees: f32, w: f32, h: f32) -> [f32; 6] {
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    [c, s, -s, c, cx - c * cx + s * cy, cy - s * cx - c * cy]
+}
+
+/// `a` then `b`, as PDF matrices compose.
+pub fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
 }
 
 /// A page is blank when, away from its edges (where scanners leave shadows and punch holes),
@@ -48,6 +133,24 @@ pub fn is_blank(img: &GrayImage) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn apply(m: [f32; 6], x: f32, y: f32) -> (f32, f32) {
+        (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+    }
+
+    #[test]
+    fn turned_pixels_map_back_to_the_original() {
+        // Original 100 x 50; turned clockwise 90 it is 50 x 100. The original's top-left
+        // corner (0, 50) is the turned image's top-right corner (50, 100).
+        assert_eq!(apply(turn_to_source(90, 100.0, 50.0), 50.0, 100.0), (0.0, 50.0));
+        assert_eq!(apply(turn_to_source(180, 100.0, 50.0), 0.0, 0.0), (100.0, 50.0));
+        // Turned 270 (counter-clockwise 90): the original's top-left goes to bottom-left.
+        assert_eq!(apply(turn_to_source(270, 100.0, 50.0), 0.0, 0.0), (0.0, 50.0));
+        // A deskew by 0 degrees changes nothing; the centre stays put whatever the angle.
+        assert_eq!(apply(deskew_to_upright(0.0, 10.0, 20.0), 3.0, 4.0), (3.0, 4.0));
+        let (x, y) = apply(deskew_to_upright(3.0, 10.0, 20.0), 5.0, 10.0);
+        assert!((x - 5.0).abs() < 1e-4 && (y - 10.0).abs() < 1e-4);
+    }
 
     #[test]
     fn white_page_is_blank_and_text_is_not() {

@@ -89,7 +89,7 @@ fn peer_corpus_each_file_is_processed_or_refused_cleanly() {
     for file in &files {
         let out = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let o = run(&[file], out.path(), &["--quiet"]);
+        let o = run(&[file], out.path(), &["--quiet", "--split", "file"]);
         let took = started.elapsed();
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert!(took < PER_FILE_LIMIT, "{name} took {took:?}");
