@@ -4,12 +4,14 @@
 //! data and returns plain data:
 //!
 //! ```text
-//! discover  roots -> [InputFile]                                  natural order, scans only
-//! load      InputFile -> [PageHandle] -> SourcePage               images decoded, PDF text kept
-//! prepare   SourcePage -> PreparedPage                            grayscale for the engine, blank?
-//! ocr       PreparedPage -> RecognizedPage                        words with boxes + confidences
-//! separate  [RecognizedPage] -> [Document]                        one document per input file
-//! pdf       Document -> PDF file                                  original images + invisible text
+//! discover  roots -> [InputFile]                          natural order, scans only
+//! load      InputFile -> [PageHandle] -> SourcePage       images decoded, PDF text kept
+//! prepare   SourcePage -> PreparedPage                    blank?, upright, straight
+//! ocr       PreparedPage -> RecognizedPage                words with boxes + confidences
+//! classify  RecognizedPage -> Classification              form, page role, confidence, evidence
+//! separate  stream of pages -> [Document]                 by form, blank and separator sheets
+//! extract   Document -> fields                            name, birth date, SSN, claim, agency
+//! pdf       Document -> PDF file                          original images + invisible text
 //! manifest  run -> manifest JSON + index.jsonl
 //! ```
 //!

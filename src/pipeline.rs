@@ -1,6 +1,6 @@
 //! One run, top to bottom: discover the inputs, then for each batch of pages load, prepare and
-//! recognise them in parallel, separate them into documents in input order, write each
-//! document's PDF, and finally the manifest.
+//! recognise them in parallel; in stream order classify each page, separate the stream into
+//! documents, read their fields and write each document's PDF; finally the manifest.
 //!
 //! Nothing an input file holds can stop the run: a bad input is reported through the
 //! [`Event`] callback, recorded as failed, and the run goes on.
