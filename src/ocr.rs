@@ -157,7 +157,7 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
             let text = recognize_image(&raster.image, raster.dpi, settings)?;
             let plain = text.plain();
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
-            let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image)).flatten();
+            let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
             done(page, Some(text), plain, TextSource::Ocr, separator)
         }
         None => done(page, None, String::new(), TextSource::None, None),
