@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// Merge this catalog file (TOML) over the built-in form catalog.
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Output file names: placeholders {form} {family} {claim} {date} {key} {id} {id_full};
+    /// documents that need review go under review/.
+    #[arg(long, value_name = "TEMPLATE", default_value = casefile::naming::DEFAULT_TEMPLATE)]
+    pub name_template: String,
     /// Write full SSNs into the manifest (default: masked as ***-**-1234).
     #[arg(long)]
     pub reveal_ssn: bool,
@@ -119,6 +123,7 @@ impl RunArgs {
         config.reveal_ssn = self.reveal_ssn;
         config.split = self.split;
         config.catalog = self.catalog.clone();
+        config.name_template = self.name_template.clone();
         config.quiet = self.quiet;
         config
     }

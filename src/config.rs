@@ -28,6 +28,8 @@ pub struct Config {
     pub split: crate::separate::Split,
     /// An operator's catalog merged over the built-in one.
     pub catalog: Option<PathBuf>,
+    /// Output file names (see [`crate::naming`]).
+    pub name_template: String,
     /// Pages (or images inside PDFs) with more pixels than this are refused before decoding.
     pub max_pixels: u64,
 }
@@ -48,6 +50,7 @@ impl Config {
             max_pixels: crate::load::DEFAULT_MAX_PIXELS,
             split: crate::separate::Split::Auto,
             catalog: None,
+            name_template: crate::naming::DEFAULT_TEMPLATE.to_string(),
         }
     }
 
@@ -60,6 +63,7 @@ impl Config {
             "reveal_ssn": self.reveal_ssn,
             "split": self.split,
             "catalog": self.catalog.as_ref().map(|p| p.display().to_string()),
+            "name_template": self.name_template,
         })
     }
 }

@@ -28,6 +28,7 @@ pub mod eval;
 pub mod extract;
 pub mod load;
 pub mod manifest;
+pub mod naming;
 pub mod ocr;
 pub mod output;
 pub mod pdf;

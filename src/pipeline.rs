@@ -20,6 +20,7 @@ use crate::manifest::{
     PdfRecord, Review, RunInfo, Summary, ToolInfo,
 };
 use crate::ocr::{self, OcrSettings, RecognizedPage};
+use crate::naming::{self, NameParts};
 use crate::output;
 use crate::pdf::{self, PdfMeta};
 use crate::prepare;
@@ -227,6 +228,7 @@ fn validate(config: &Config) -> Result<(), RunError> {
     if config.out_dir.exists() && !config.out_dir.is_dir() {
         return Err(RunError::Usage(format!("--out {}: exists and is not a folder", config.out_dir.display())));
     }
+    naming::validate(&config.name_template).map_err(RunError::Usage)?;
     if config.jobs == 0 {
         return Err(RunError::Usage("--jobs must be at least 1".into()));
     }
@@ -414,7 +416,18 @@ fn write_document(ctx: &WriteContext, doc: &Document) -> Result<DocumentRecord, 
         .collect();
     let pages: Vec<&RecognizedPage> = doc.pages.iter().map(|p| &p.page).collect();
     let bytes = pdf::build(&meta, &pages, &bookmarks).map_err(|e| e.to_string())?;
-    let rel = output_rel_path(&form_label, fields.get("claim_number").map(|f| f.value.as_str()), ctx.started, &id, review.required);
+    let date = ctx.started.format("%Y-%m-%d").to_string();
+    let rel = naming::render(
+        &config.name_template,
+        &NameParts {
+            form: &form_label,
+            family: form.map(|f| f.family.as_str()),
+            claim: fields.get("claim_number").map(|f| f.value.as_str()),
+            date: &date,
+            id: &id,
+            review: review.required,
+        },
+    );
     let target = config.out_dir.join(&rel);
     let written = output::write_unique(&target, &bytes).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     let rel_pdf = written.strip_prefix(&config.out_dir).unwrap_or(&written).to_string_lossy().into_owned();
@@ -459,19 +472,6 @@ fn write_document(ctx: &WriteContext, doc: &Document) -> Result<DocumentRecord, 
             .collect(),
         review,
     })
-}
-
-/// `SF-3107/CSA-1234567_3f2a9c1d.pdf`, `unknown/2026-11-24_3f2a9c1d.pdf`, under `review/` when
-/// the document needs a human look. No name, SSN or birth date ever goes into a file name.
-fn output_rel_path(form: &str, claim: Option<&str>, started: &chrono::DateTime<chrono::Utc>, id: &str, review: bool) -> PathBuf {
-    let folder: String = form.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
-    let key = match claim {
-        Some(c) => c.replace(' ', "-"),
-        None => started.format("%Y-%m-%d").to_string(),
-    };
-    let file = format!("{key}_{}.pdf", &id[..8]);
-    let base = if review { PathBuf::from("review") } else { PathBuf::new() };
-    base.join(folder).join(file)
 }
 
 fn summarize(inputs: &[InputRecord], documents: &[DocumentRecord]) -> Summary {

@@ -155,6 +155,20 @@ fn blank_page_is_a_separator_with_auto_split() {
 }
 
 #[test]
+fn name_template_is_checked_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    blank_png(&dir.path().join("page.png"));
+    let out = dir.path().join("out");
+    let o = run(&[&dir.path().join("page.png")], &out, &["--name-template", "{form}/{name}.pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown placeholder {name}"), "{}", stderr(&o));
+    let o = run(&[&dir.path().join("page.png")], &out, &["--split", "file", "--name-template", "cases/{date}/{form}-{id}.pdf"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = manifest(&out)["documents"][0]["pdf"]["path"].as_str().unwrap().to_string();
+    assert!(path.starts_with("review/cases/") && path.contains("/unknown-"), "{path}");
+}
+
+#[test]
 fn forms_lists_the_catalog() {
     let o = casefile().arg("forms").output().unwrap();
     assert_eq!(o.status.code(), Some(0));
