@@ -16,6 +16,7 @@ packages=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
   poppler-utils qpdf
   fonts-dejavu-core fonts-liberation
+  fonts-comic-neue fonts-humor-sans fonts-bwht fonts-breip
 )
 
 missing=()

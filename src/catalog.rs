@@ -43,6 +43,8 @@ pub struct Form {
     #[serde(default)]
     pub instructions: Vec<String>,
     #[serde(default)]
+    pub first_page: Vec<String>,
+    #[serde(default)]
     pub revisions: Vec<String>,
     #[serde(default)]
     pub fields: Vec<String>,
@@ -111,6 +113,11 @@ impl Catalog {
             }
             if f.numbers.is_empty() && f.titles.is_empty() {
                 return Err(invalid(format!("form {}: needs at least one of `numbers` or `titles`", f.id)));
+            }
+            // An instructions phrase that is also the title would make every first page an
+            // instruction page.
+            if let Some(p) = f.instructions.iter().find(|p| f.titles.iter().any(|t| t.eq_ignore_ascii_case(p))) {
+                return Err(invalid(format!("form {}: instructions phrase {p:?} is also a title", f.id)));
             }
             for field in f.fields.iter().chain(&f.required) {
                 if !self.fields.is_empty() && !self.fields.contains_key(field) {

@@ -200,6 +200,7 @@ struct CompiledForm {
     headings: Vec<(String, Vec<String>)>,
     labels: Vec<(String, Vec<String>)>,
     instructions: Vec<(String, Vec<String>)>,
+    first_page: Vec<(String, Vec<String>)>,
 }
 
 fn compile(list: &[String]) -> Vec<(String, Vec<String>)> {
@@ -219,6 +220,7 @@ impl Classifier {
                 headings: compile(&f.headings),
                 labels: compile(&f.labels),
                 instructions: compile(&f.instructions),
+                first_page: compile(&f.first_page),
             })
             .collect();
         Classifier {
@@ -250,13 +252,19 @@ impl Classifier {
             ["revised", "previous", "edition", "reverse", "page", "approved", "omb"].iter().any(|w| l.contains(w))
         };
 
+        let heading_instructions = lines.iter().take_while(|l| l.top < 0.35).any(|l| {
+            let first = l.text.split_whitespace().next().map(norm_token).unwrap_or_default();
+            first == "instructions" && l.text.split_whitespace().count() <= 16
+        });
         let mut results: Vec<(f32, &CompiledForm, Vec<String>, bool, bool)> = Vec::new();
         for form in &self.forms {
             let mut score = 0.0;
             let mut evidence = Vec::new();
             let mut is_first = false;
             let mut is_instructions = false;
+            let mut number_line = None;
             if let Some((p, f)) = form.numbers.iter().filter_map(|p| find(p).map(|f| (p, f))).next() {
+                number_line = Some(f.line);
                 let strong = footer_like(f.line) || line_len[f.line] <= p.1.len() + 4;
                 score += if strong { weight::NUMBER_FOOTER } else { weight::NUMBER_IN_TEXT };
                 evidence.push(format!("form number \"{}\"{}", p.0, if strong { "" } else { " (in running text)" }));
@@ -271,12 +279,16 @@ impl Classifier {
             let mut title_score = 0.0;
             for p in &form.titles {
                 if let Some(f) = find(p) {
-                    let title_line = line_len[f.line] <= p.1.len() + 4;
+                    // "Standard Form 3107 - Application for Immediate Retirement" at the top of a
+                    // later page is a running header: the form's, but not its first page.
+                    let header = number_line == Some(f.line);
+                    let title_line = line_len[f.line] <= p.1.len() + 4 + if header { 4 } else { 0 };
                     title_score += if title_line { weight::TITLE_LINE } else { weight::TITLE_IN_TEXT };
-                    if title_line && lines[f.line].top < 0.4 {
+                    if title_line && !header && lines[f.line].top < 0.4 {
                         is_first = true;
                     }
-                    evidence.push(format!("title \"{}\"{}", p.0, if title_line { "" } else { " (in running text)" }));
+                    let how = if header { " (running header)" } else if title_line { "" } else { " (in running text)" };
+                    evidence.push(format!("title \"{}\"{how}", p.0));
                 }
             }
             score += f32::min(title_score, weight::TITLE_CAP);
@@ -306,6 +318,21 @@ impl Classifier {
                     }
                 }
             }
+            // Phrases printed only on the form's first page: a document starts here even when
+            // the title is too blurred to read. They count as evidence for the form too.
+            if !is_first {
+                if let Some(p) = form.first_page.iter().find(|p| find(p).is_some_and(|f| lines[f.line].top < 0.6)) {
+                    is_first = true;
+                    score += weight::HEADING;
+                    evidence.push(format!("first-page heading \"{}\"", p.0));
+                }
+            }
+            // Any form's instruction pages: a heading that starts with "Instructions" near the
+            // top ("Instructions for Completing ...", "Instructions - Part A").
+            if !is_instructions && heading_instructions {
+                is_instructions = true;
+                evidence.push("an \"Instructions\" heading near the top".to_string());
+            }
             if score > 0.0 {
                 results.push((score, form, evidence, is_first, is_instructions));
             }
@@ -333,7 +360,8 @@ impl Classifier {
         let strength = (s1 / 12.0).min(1.0);
         let margin = (s1 - s2) / s1;
         let confidence = strength * (0.4 + 0.6 * margin);
-        let role = if is_instructions && !is_first {
+        // An instruction page repeats the form's title: its "Instructions" heading decides.
+        let role = if is_instructions {
             PageRole::Instructions
         } else if is_first {
             PageRole::First
@@ -416,6 +444,22 @@ a\nb\nc\nd\ne\nf\nStandard Form 3107\nRevised June 2006 Previous editions not us
         let text = "Dear Sir or Madam,\nPlease find enclosed my Application for Immediate Retirement, Standard Form 3107, which I completed last week with the help of my agency's retirement counselor.\nI would be grateful if you could confirm that you received it.\nSincerely,\nJane Doe";
         let c = classifier().classify(&lines(text));
         assert_eq!(c.form, None, "{c:?}");
+    }
+
+    #[test]
+    fn running_header_is_not_a_first_page() {
+        let text = "Standard Form 3107 - Application for Immediate Retirement Page 2 of 4\nSection D Military service\nsome text\nmore text\nStandard Form 3107 Revised June 2006";
+        let c = classifier().classify(&lines(text));
+        assert_eq!(c.form.as_deref(), Some("SF 3107"), "{c:?}");
+        assert_eq!(c.role, PageRole::Continuation, "{c:?}");
+    }
+
+    #[test]
+    fn instruction_pages_of_a_package() {
+        let text = "U.S. Office of Personnel Management OMB No. 3206-0167\nApplication for Immediate Retirement\nInstructions for Completing Your Application\nRead these instructions before you begin.\nx\ny\nStandard Form 3107 Revised June 2006";
+        let c = classifier().classify(&lines(text));
+        assert_eq!(c.form.as_deref(), Some("SF 3107"), "{c:?}");
+        assert_eq!(c.role, PageRole::Instructions, "{c:?}");
     }
 
     #[test]

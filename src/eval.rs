@@ -128,7 +128,7 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
         let Some(i) = best else {
             r.form.add(false);
             r.boundaries.add(false);
-            for f in SCORED_FIELDS.iter().filter(|f| td.fields.contains_key(**f)) {
+            for f in SCORED_FIELDS.iter().filter(|f| td.form != "unknown" && td.fields.contains_key(**f)) {
                 r.fields.entry(f.to_string()).or_default().add(false);
             }
             *r.confusions.entry(format!("{} -> (no document)", td.form)).or_default() += 1;
@@ -144,6 +144,11 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
             }
         }
         r.boundaries.add(predicted_pages(i) == td.pages);
+        // Fields are read off forms; unrecognised paper (letters, certificates) goes to a
+        // person instead, so its fields are not scored.
+        if td.form == "unknown" {
+            continue;
+        }
         for f in SCORED_FIELDS {
             let Some(want) = td.fields.get(*f) else { continue };
             let got = pd.fields.get(*f).map(|v| v.value.as_str());
@@ -252,6 +257,7 @@ pub fn render(r: &Report, scans: &[PathBuf]) -> String {
             s.push_str(&line(&name, sc, target));
         }
     }
+    s.push_str("  (fields are scored on documents of known forms; unrecognised paper goes to review)\n");
     s.push_str(&line("pages upright", &r.upright, Some(100.0)));
     if r.separators_found.total > 0 {
         s.push_str(&line("separator sheets found", &r.separators_found, None));

@@ -146,17 +146,18 @@ struct Regexes {
 fn validate(field: &str, text: &str) -> Option<String> {
     let r = regexes();
     match field {
-        "ssn" => r.ssn.captures(text).and_then(|c| {
+        "ssn" => r.ssn.captures(&squeeze_digit_spaces(text)).and_then(|c| {
             let part = |a: usize, b: usize| c.get(a).or_else(|| c.get(b)).map(|m| m.as_str());
             Some(format!("{}-{}-{}", part(1, 4)?, part(2, 5)?, part(3, 6)?))
         }).filter(|s| valid_ssn(s)),
-        "date_of_birth" => r.date.captures(text).and_then(|c| {
+        "date_of_birth" => r.date.captures(&squeeze_digit_spaces(text)).and_then(|c| {
             let (m, d, y): (u32, u32, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
             chrono::NaiveDate::from_ymd_opt(y, m, d).filter(|_| (1900..=2030).contains(&y)).map(|dt| dt.format("%Y-%m-%d").to_string())
         }),
         "claim_number" => r.claim.captures(text).map(|c| format!("{} {}", c[1].to_uppercase(), &c[2])),
         "name" => {
-            let t = text.trim().trim_end_matches(',').trim();
+            let fixed = fix_name_ocr(text);
+            let t = fixed.trim().trim_end_matches(',').trim();
             let stop = ["date", "birth", "social", "security", "number", "signature", "address", "agency", "first", "middle", "last"];
             let lower = t.to_lowercase();
             let words: Vec<&str> = lower.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).collect();
@@ -174,6 +175,47 @@ fn validate(field: &str, text: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// "96 7-48-0812" -> "967-48-0812": OCR puts spaces between hand-printed digits.
+fn squeeze_digit_spaces(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' && i > 0 && i + 1 < chars.len() {
+            let (p, n) = (chars[i - 1], chars[i + 1]);
+            let digitish = |c: char| c.is_ascii_digit() || c == '-' || c == '/';
+            if digitish(p) && digitish(n) && (p.is_ascii_digit() || n.is_ascii_digit()) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Letters OCR takes for other signs in hand-printed capitals: "LIND@VIST" -> "LINDQVIST",
+/// "J0HN" -> "JOHN", "|SAAC" -> "ISAAC", "SM1TH" -> "SMITH".
+fn fix_name_ocr(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            if letters == 0 {
+                return w.to_string();
+            }
+            w.chars()
+                .map(|c| match c {
+                    '@' => 'Q',
+                    '0' => 'O',
+                    '1' | '|' => 'I',
+                    '5' => 'S',
+                    '8' => 'B',
+                    c => c,
+                })
+                .collect()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Every word capitalised (or in capitals), but for small joining words: "Department of
@@ -216,22 +258,30 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
         None => vec![],
     };
     // Values are read off the form's own pages, never off instructions or attachments.
-    let pages: Vec<Vec<L>> = doc
-        .pages
-        .iter()
-        .map(|p| match p.class.role {
-            PageRole::First | PageRole::Continuation => lines_of_page(&p.page),
-            _ => Vec::new(),
-        })
-        .collect();
+    let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
+    let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();
+    let zones: Vec<Vec<crate::ocr::ZoneRead>> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.clone() } else { Vec::new() }).collect();
     let mut out = BTreeMap::new();
     for field in &wanted {
         let Some(rule) = catalog.fields.get(field) else { continue };
-        if let Some(f) = find_field(field, rule, &pages) {
+        let found = find_field(field, rule, &pages).or_else(|| from_zones(field, &zones));
+        if let Some(f) = found {
             out.insert(field.clone(), f);
         }
     }
     out
+}
+
+/// A numeric field from the digits-only second readings, first page first.
+fn from_zones(field: &str, zones: &[Vec<crate::ocr::ZoneRead>]) -> Option<Field> {
+    for (pi, page) in zones.iter().enumerate() {
+        for z in page.iter().filter(|z| z.field == field) {
+            if let Some(value) = validate(field, &z.text) {
+                return Some(Field { value, confidence: ((z.conf * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1 });
+            }
+        }
+    }
+    None
 }
 
 fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> {
@@ -243,7 +293,9 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> 
         rule.exclude.iter().any(|x| context.contains(&x.to_lowercase()))
     };
     for (pi, lines) in pages.iter().enumerate() {
-        for li in 0..lines.len() {
+        // On each page only the first label that is the applicant's counts: when its value
+        // cannot be read, a later label (a family member's, a plan's) must not stand in.
+        'page: for li in 0..lines.len() {
             let words = &lines[li].words;
             for label in &labels {
                 let Some((a, b, sim)) = find_label(words, label) else { continue };
@@ -256,7 +308,7 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> 
                         return Some(Field { value, confidence, page: pi as u32 + 1 });
                     }
                 }
-                break;
+                break 'page;
             }
         }
     }
@@ -289,6 +341,8 @@ mod tests {
         assert_eq!(validate("ssn", "000-12-3456"), None);
         assert_eq!(validate("ssn", "912345678").as_deref(), Some("912-34-5678"));
         assert_eq!(validate("ssn", "SSN: 912 34 5678").as_deref(), Some("912-34-5678"));
+        assert_eq!(validate("ssn", "96 7-48-0812").as_deref(), Some("967-48-0812"), "hand-printed digits spaced out");
+        assert_eq!(validate("name", "LIND@VIST. DOUGLAS R").as_deref(), Some("LINDQVIST. DOUGLAS R"));
         // Regression: a ZIP+4 code in running text is no SSN.
         assert_eq!(validate("ssn", "Washington, D.C. 20415-3430."), None);
         assert_eq!(validate("ssn", "(3206-0160)"), None);

@@ -529,7 +529,10 @@ fn decode_tiff_page<R: std::io::Read + std::io::Seek>(
     use tiff::ColorType;
     let color = dec.colortype().map_err(|e| format!("unsupported TIFF colour type ({e})"))?;
     let result = dec.read_image().map_err(|e| format!("cannot decode the TIFF page ({e})"))?;
-    let white_is_zero = photometric == 0;
+    // The tiff crate already turns WhiteIsZero pages into BlackIsZero ones (0 = black), whatever
+    // their compression: the samples are used as they come. (`photometric` only matters for
+    // a G4 strip copied as it is into the PDF.)
+    let _ = photometric;
     let img = match (color, result) {
         (ColorType::Gray(1), DecodingResult::U8(buf)) => {
             let row_bytes = (w as usize).div_ceil(8);
@@ -537,20 +540,17 @@ fn decode_tiff_page<R: std::io::Read + std::io::Seek>(
             for (y, row) in buf.chunks(row_bytes).take(h as usize).enumerate() {
                 for x in 0..w as usize {
                     let bit = (row.get(x / 8).copied().unwrap_or(0) >> (7 - (x % 8))) & 1;
-                    let black = if white_is_zero { bit == 1 } else { bit == 0 };
+                    let black = bit == 0;
                     g.put_pixel(x as u32, y as u32, image::Luma([if black { 0 } else { 255 }]));
                 }
             }
             DynamicImage::ImageLuma8(g)
         }
-        (ColorType::Gray(8), DecodingResult::U8(mut buf)) => {
-            if white_is_zero {
-                buf.iter_mut().for_each(|v| *v = 255 - *v);
-            }
+        (ColorType::Gray(8), DecodingResult::U8(buf)) => {
             GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8).ok_or("short TIFF page data")?
         }
         (ColorType::Gray(16), DecodingResult::U16(buf)) => {
-            let buf = buf.iter().map(|v| (v >> 8) as u8).map(|v| if white_is_zero { 255 - v } else { v }).collect();
+            let buf = buf.iter().map(|v| (v >> 8) as u8).collect();
             GrayImage::from_raw(w, h, buf).map(DynamicImage::ImageLuma8).ok_or("short TIFF page data")?
         }
         (ColorType::RGB(8), DecodingResult::U8(buf)) => {

@@ -86,9 +86,29 @@ pub struct RecognizedPage {
     pub confidence: Option<f32>,
     /// Resolution of the page image, when it has one.
     pub dpi: Option<f32>,
-    /// The separator sheet this page is ("code128", "qr"), when it carries a separator code.
+    /// The separator sheet this page is ("code128", "qr", "patch-t"), when it is one.
     pub separator: Option<String>,
+    /// Second readings of the boxes next to numeric labels (dates of birth, SSNs), digits only.
+    pub zones: Vec<ZoneRead>,
 }
+
+/// A box read again as one line of digits: hand-printed numbers that the page-wide reading
+/// took for letters are often read right this way.
+#[derive(Debug, Clone)]
+pub struct ZoneRead {
+    /// The field whose label the box belongs to ("date_of_birth", "ssn").
+    pub field: &'static str,
+    /// Index of the label's line in the page's lines.
+    pub line: usize,
+    pub text: String,
+    /// 0..1
+    pub conf: f32,
+}
+
+/// Labels whose boxes are read again, digits only: (field, label words run together).
+const NUMERIC_LABELS: &[(&str, &str)] = &[("date_of_birth", "dateofbirth"), ("date_of_birth", "birthdate"), ("ssn", "socialsecurity")];
+/// Label context that belongs to someone else.
+const OTHER_PEOPLE: &[&str] = &["spouse", "beneficiar", "child", "family", "former", "witness"];
 
 impl RecognizedPage {
     pub fn source(&self) -> &SourcePage {
@@ -142,15 +162,15 @@ thread_local! {
 pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<RecognizedPage, OcrError> {
     let raster = page.source.raster.take();
     let dpi = raster.as_ref().map(|r| r.dpi);
-    let done = |page, text: Option<PageText>, plain_text, text_source, separator| {
+    let done = |page, text: Option<PageText>, plain_text, text_source, separator, zones| {
         let confidence = text.as_ref().and_then(PageText::mean_confidence);
-        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi, separator })
+        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi, separator, zones })
     };
     if page.blank {
-        return done(page, None, String::new(), TextSource::None, None);
+        return done(page, None, String::new(), TextSource::None, None, vec![]);
     }
     if let Some(existing) = page.source.existing_text.clone() {
-        return done(page, None, existing, TextSource::Pdf, None);
+        return done(page, None, existing, TextSource::Pdf, None, vec![]);
     }
     match raster {
         Some(raster) => {
@@ -158,9 +178,10 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
             let plain = text.plain();
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
             let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
-            done(page, Some(text), plain, TextSource::Ocr, separator)
+            let zones = read_numeric_zones(&raster.image, raster.dpi, &text);
+            done(page, Some(text), plain, TextSource::Ocr, separator, zones)
         }
-        None => done(page, None, String::new(), TextSource::None, None),
+        None => done(page, None, String::new(), TextSource::None, None, vec![]),
     }
 }
 
@@ -181,6 +202,89 @@ pub fn recognize_image(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Res
         let tsv = tess.get_tsv_text(0).map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
         *slot = Some(tess);
         Ok(parse_tsv(&tsv, w, h))
+    })
+}
+
+/// Read again, as single lines of digits, the boxes after and below numeric labels.
+fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRead> {
+    let mut out = Vec::new();
+    let is_marker = |w: &str| {
+        let t = w.trim_end_matches(['.', ')']);
+        w.len() > t.len() && !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit())
+    };
+    for (li, line) in text.lines.iter().enumerate() {
+        let joined: String = line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+        let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
+        for (field, label) in NUMERIC_LABELS {
+            let Some(pos) = squashed.find(label) else { continue };
+            // The label's words: where the squashed label starts and ends.
+            let mut acc = 0;
+            let (mut a, mut b) = (None, None);
+            for (i, w) in line.words.iter().enumerate() {
+                let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
+                if a.is_none() && acc + n > pos {
+                    a = Some(i);
+                }
+                acc += n;
+                if acc >= pos + label.len() {
+                    b = Some(i);
+                    break;
+                }
+            }
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            let before: String = line.words[a.saturating_sub(4)..a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+            if OTHER_PEOPLE.iter().any(|o| before.contains(o) || joined[..joined.len().min(pos + label.len() + 8)].contains(o)) {
+                continue;
+            }
+            let x0 = line.words[a].x0.saturating_sub((dpi * 0.1) as u32);
+            let x_end = line.words[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0).unwrap_or(img.width());
+            let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
+            let height = (line.baseline - line.top).max(dpi * 0.08);
+            let top = line.baseline as u32 + (height * 0.15) as u32;
+            let bottom = ((line.baseline + height * 3.2) as u32).min(img.height());
+            // Below the label, then after it on its line.
+            let below = (x0, top, x1, bottom);
+            let after_x0 = line.words[b].x1 + (dpi * 0.03) as u32;
+            let after = (after_x0, line.top.max(0.0) as u32, x1, (line.baseline + height * 0.3) as u32);
+            for (l, t, r, btm) in [below, after] {
+                if r <= l + (dpi * 0.3) as u32 || btm <= t + 4 {
+                    continue;
+                }
+                if let Ok(Some((text, conf))) = read_digits_line(img, dpi, l, t, r - l, btm - t) {
+                    if text.chars().filter(char::is_ascii_digit).count() >= 6 {
+                        out.push(ZoneRead { field, line: li, text, conf });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Recognise one box of the image as a single line of digits (and / -).
+fn read_digits_line(img: &GrayImage, dpi: f32, x: u32, y: u32, w: u32, h: u32) -> Result<Option<(String, f32)>, OcrError> {
+    let crop = image::imageops::crop_imm(img, x, y, w, h).to_image();
+    ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let Some(tess) = slot.take() else { return Ok(None) };
+        let err = |e: String| OcrError::Recognize(e);
+        let (cw, ch) = crop.dimensions();
+        let mut tess = tess
+            .set_variable("tessedit_char_whitelist", "0123456789/-")
+            .map_err(|e| err(format!("{e:?}")))?;
+        tess.set_page_seg_mode(PageSegMode::PsmSingleLine);
+        let tess = tess
+            .set_frame(crop.as_raw(), cw as i32, ch as i32, 1, cw as i32)
+            .map_err(|e| err(format!("{e:?}")))?
+            .set_source_resolution(dpi.round() as i32);
+        let mut tess = tess.recognize().map_err(|e| err(format!("{e:?}")))?;
+        let text = tess.get_text().map_err(|e| err(format!("{e:?}")))?;
+        let conf = tess.mean_text_conf() as f32 / 100.0;
+        // Back to the page-wide settings for the next page.
+        let mut tess = tess.set_variable("tessedit_char_whitelist", "").map_err(|e| err(format!("{e:?}")))?;
+        tess.set_page_seg_mode(SEG_MODE);
+        *slot = Some(tess);
+        Ok(Some((text.trim().to_string(), conf)))
     })
 }
 

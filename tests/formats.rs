@@ -138,6 +138,23 @@ fn pages_render_as_dark_text_on_white_paper() {
     }
 }
 
+/// Regression: G4 pages written WhiteIsZero were decoded as negatives for recognition (the
+/// tiff crate already normalises the polarity; casefile inverted them a second time). The PDF
+/// did not show it (the G4 strip is copied as is), but blank, skew and separator detection did.
+#[test]
+fn bilevel_tiff_pages_decode_as_dark_ink_on_white() {
+    let g = generated();
+    let opts = casefile::load::LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: casefile::load::DEFAULT_MAX_PIXELS };
+    for file in g.truth.files.iter().filter(|f| f.format.starts_with("tiff") && f.color == "bilevel") {
+        let found = casefile::discover::discover(&[g.scans.join(&file.path)], None);
+        let opened = casefile::load::open(&found.inputs[0], &opts).unwrap();
+        let page = casefile::load::load_page(&opened.pages[0], 1, &opts).unwrap();
+        let img = &page.raster.as_ref().unwrap().image;
+        let mean = img.pixels().map(|p| p.0[0] as f64).sum::<f64>() / (img.width() * img.height()) as f64;
+        assert!(mean > 180.0, "{} ({}): decoded page has mean brightness {mean:.0}: a negative", file.path, file.format);
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
