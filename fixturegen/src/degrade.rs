@@ -60,6 +60,12 @@ pub enum Step {
     Binarize(u8),
     /// Isolated black specks on a bilevel page, this many per million pixels.
     Speckle(u32),
+    /// Uneven lighting (phone photos): brightness falls off linearly by up to
+    /// `strength` (0..1) towards the side at `angle` degrees (0 = right, 90 = bottom).
+    Lighting { strength: f32, angle: f32 },
+    /// Crop (positive) or pad with paper colour (negative) this many pixels
+    /// on the left, top, right and bottom (phone-app page detection).
+    Margins([i32; 4]),
 }
 
 /// Total clockwise quarter-turn rotation, in degrees, that `steps` apply.
@@ -140,6 +146,17 @@ fn apply_one(raster: Raster, step: Step, rng: &mut ChaCha8Rng) -> Result<Raster>
             }
             Raster::Bilevel(i)
         }
+        (Step::Lighting { strength, angle }, Raster::Rgb(mut i)) => {
+            lighting(&mut i, strength, angle);
+            Raster::Rgb(i)
+        }
+        (Step::Lighting { strength, angle }, Raster::Gray(mut i)) => {
+            lighting(&mut i, strength, angle);
+            Raster::Gray(i)
+        }
+        (Step::Margins(m), Raster::Rgb(i)) => Raster::Rgb(margins(&i, m)),
+        (Step::Margins(m), Raster::Gray(i)) => Raster::Gray(margins(&i, m)),
+        (Step::Margins(m), Raster::Bilevel(i)) => Raster::Bilevel(margins(&i, m)),
         // Steps that do not apply to this pixel type (blur, noise, JPEG on bilevel;
         // speckle on continuous tone) leave the page unchanged.
         (_, r) => r,
@@ -161,6 +178,55 @@ fn add_noise<P: Pixel<Subpixel = u8>>(
             .round()
             .clamp(0.0, 255.0) as u8;
     }
+}
+
+/// Darken linearly towards one side: factor 1 on the lit side, `1 - strength` on the other.
+fn lighting<P: Pixel<Subpixel = u8>>(img: &mut ImageBuffer<P, Vec<u8>>, strength: f32, angle: f32) {
+    let (w, h) = img.dimensions();
+    let (sin, cos) = angle.to_radians().sin_cos();
+    // Projection of each pixel on the light direction, normalised to 0..1 over the page.
+    let corners = [
+        (0.0, 0.0),
+        (w as f32, 0.0),
+        (0.0, h as f32),
+        (w as f32, h as f32),
+    ];
+    let proj = |x: f32, y: f32| x * cos + y * sin;
+    let lo = corners
+        .iter()
+        .map(|&(x, y)| proj(x, y))
+        .fold(f32::MAX, f32::min);
+    let hi = corners
+        .iter()
+        .map(|&(x, y)| proj(x, y))
+        .fold(f32::MIN, f32::max);
+    let span = (hi - lo).max(1.0);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let t = (proj(x as f32, y as f32) - lo) / span;
+        let f = 1.0 - strength * t;
+        for c in p.channels_mut() {
+            *c = (*c as f32 * f).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// Crop or pad each side; padding takes the colour of the top-left pixel.
+fn margins<P: Pixel<Subpixel = u8>>(
+    img: &ImageBuffer<P, Vec<u8>>,
+    m: [i32; 4],
+) -> ImageBuffer<P, Vec<u8>> {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let [l, t, r, b] = m.map(i64::from);
+    let (nw, nh) = ((w - l - r).max(1), (h - t - b).max(1));
+    let background = *img.get_pixel(0, 0);
+    ImageBuffer::from_fn(nw as u32, nh as u32, |x, y| {
+        let (sx, sy) = (x as i64 + l, y as i64 + t);
+        if sx < 0 || sy < 0 || sx >= w || sy >= h {
+            background
+        } else {
+            *img.get_pixel(sx as u32, sy as u32)
+        }
+    })
 }
 
 /// Rotate about the centre by `degrees`, keeping the size; bilinear or nearest sampling.

@@ -1,7 +1,7 @@
 //! `fixturegen`: deterministic scanner-output fixtures with OCR ground truth.
 //!
 //! ```text
-//! fixturegen --seed 7 --out DIR [--set formats|demo|bench] [--pages N]
+//! fixturegen --seed 7 --out DIR [--set formats|demo|bench|case] [--pages N] [--docs N]
 //! ```
 //!
 //! Writes the set's files under DIR and `DIR/truth.json` (see `truth.rs` and
@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, ValueEnum};
 
+use fixturegen::case::{self, hand::HandFonts};
 use fixturegen::render::Fonts;
 use fixturegen::sets::{self, Set};
 
@@ -34,6 +35,9 @@ struct Cli {
     /// Number of 300-dpi pages for the bench set (each as JPEG and as PNG).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pages: Option<u32>,
+    /// Minimum number of documents for the case set [default: 120; implies --set case].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    docs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -44,15 +48,27 @@ enum SetArg {
     Demo,
     /// N pages as single JPEG files and as PNG files, for throughput measurements.
     Bench,
+    /// Whole case files (forms, distractors, separators; typed and hand-printed) for evaluation.
+    Case,
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let set = match (cli.set, cli.pages) {
-        (None | Some(SetArg::Formats), None) => Set::Formats,
-        (Some(SetArg::Demo), None) => Set::Demo,
-        (None | Some(SetArg::Bench), pages) => Set::Bench(pages.unwrap_or(10)),
-        (Some(_), Some(_)) => Cli::command()
+    let set = match (cli.set, cli.pages, cli.docs) {
+        (None | Some(SetArg::Case), None, Some(docs)) => Set::Case(docs),
+        (Some(SetArg::Case), None, docs) => {
+            Set::Case(docs.unwrap_or(fixturegen::case::DEFAULT_DOCS))
+        }
+        (_, _, Some(_)) => Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "--docs applies only to --set case",
+            )
+            .exit(),
+        (None | Some(SetArg::Formats), None, None) => Set::Formats,
+        (Some(SetArg::Demo), None, None) => Set::Demo,
+        (None | Some(SetArg::Bench), pages, None) => Set::Bench(pages.unwrap_or(10)),
+        (Some(_), Some(_), None) => Cli::command()
             .error(
                 ErrorKind::ArgumentConflict,
                 "--pages applies only to --set bench",
@@ -74,7 +90,19 @@ fn main() -> Result<()> {
         total_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
     };
-    let truth = sets::generate(set.name(), &set.jobs(), cli.seed, &fonts, &sink)?;
+    let truth = match set {
+        Set::Case(docs) => {
+            let hand = HandFonts::load()?;
+            if hand.simulated {
+                eprintln!(
+                    "fixturegen: no handwriting font installed (fonts-humor-sans, fonts-bwht, \
+                     fonts-breip); hand printing is simulated with a plain sans font"
+                );
+            }
+            case::generate(docs, case::DEFAULT_DPI, cli.seed, &fonts, &hand, &sink)?
+        }
+        _ => sets::generate(set.name(), &set.jobs(), cli.seed, &fonts, &sink)?,
+    };
 
     let truth_path = cli.out.join("truth.json");
     let mut json = serde_json::to_string_pretty(&truth).context("serializing truth")?;
@@ -83,6 +111,14 @@ fn main() -> Result<()> {
         .with_context(|| format!("writing {}", truth_path.display()))?;
 
     let pages: usize = truth.files.iter().map(|f| f.pages.len()).sum();
+    if !truth.documents.is_empty() {
+        eprintln!(
+            "fixturegen: {} documents ({} hand-printed), {} separator or blank sheets",
+            truth.documents.len(),
+            truth.documents.iter().filter(|d| d.handwritten).count(),
+            truth.separators.len()
+        );
+    }
     eprintln!(
         "fixturegen: set {} seed {}: {} files, {} pages, {:.1} MB in {:.1} s -> {}",
         set.name(),

@@ -27,6 +27,8 @@ pub enum Set {
     Demo,
     /// `n` 300-dpi pages, each as a JPEG file and as a PNG file, for throughput runs.
     Bench(u32),
+    /// Case files with at least this many documents (see [`crate::case`]).
+    Case(u32),
 }
 
 impl Set {
@@ -35,10 +37,12 @@ impl Set {
             Set::Formats => "formats",
             Set::Demo => "demo",
             Set::Bench(_) => "bench",
+            Set::Case(_) => "case",
         }
     }
 
-    /// The jobs making up this set.
+    /// The jobs making up this set (none for the case set, which is planned
+    /// by [`crate::case::generate`]).
     pub fn jobs(self) -> Vec<Job> {
         match self {
             Set::Formats => formats(),
@@ -46,6 +50,7 @@ impl Set {
             Set::Bench(n) => vec![Job::new("bench", n, 300, scan(Tone::Gray, true))
                 .output("bench/jpeg/page_{page}.jpg", Format::Jpeg { quality: 85 })
                 .output("bench/png/page_{page}.png", Format::Png)],
+            Set::Case(_) => Vec::new(),
         }
     }
 }
@@ -190,6 +195,8 @@ pub fn generate(set: &str, jobs: &[Job], seed: u64, fonts: &Fonts, sink: &Sink) 
         seed,
         set: set.to_string(),
         files: files.into_iter().flatten().collect(),
+        documents: Vec::new(),
+        separators: Vec::new(),
     })
 }
 
@@ -278,6 +285,8 @@ fn render_page(job: &Job, n: u32, seed: u64, fonts: &Fonts) -> Result<(Raster, P
         width_px,
         height_px,
         rotation: degrade::rotation(&job.steps),
+        skew_degrees: 0.0,
+        role: None,
         words: laid_out.words(),
         form: form.id.to_string(),
         fields,
