@@ -233,7 +233,9 @@ fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRea
             }
             let (Some(a), Some(b)) = (a, b) else { continue };
             let before: String = line.words[a.saturating_sub(4)..a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
-            if OTHER_PEOPLE.iter().any(|o| before.contains(o) || joined[..joined.len().min(pos + label.len() + 8)].contains(o)) {
+            // The line up to just past the label (by characters: OCR text is not all ASCII).
+            let upto: String = joined.chars().take(pos + label.len() + 8).collect();
+            if OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
                 continue;
             }
             let x0 = line.words[a].x0.saturating_sub((dpi * 0.1) as u32);
@@ -346,6 +348,19 @@ pub fn parse_tsv(tsv: &str, width: u32, height: u32) -> PageText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: non-ASCII OCR text before a label must not panic the zone reader.
+    #[test]
+    fn zone_reader_takes_non_ascii_lines() {
+        let img = GrayImage::from_pixel(400, 200, image::Luma([255]));
+        let word = |t: &str, x0| Word { text: t.into(), x0, y0: 10, x1: x0 + 30, y1: 30, conf: 90.0 };
+        let text = PageText {
+            width: 400,
+            height: 200,
+            lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
+        };
+        let _ = read_numeric_zones(&img, 200.0, &text);
+    }
 
     #[test]
     fn tsv_groups_words_in_lines() {
