@@ -252,9 +252,10 @@ impl Classifier {
             ["revised", "previous", "edition", "reverse", "page", "approved", "omb"].iter().any(|w| l.contains(w))
         };
 
+        // "Instructions for completing ...", not a bare "Instructions" section of a form page.
         let heading_instructions = lines.iter().take_while(|l| l.top < 0.35).any(|l| {
-            let first = l.text.split_whitespace().next().map(norm_token).unwrap_or_default();
-            first == "instructions" && l.text.split_whitespace().count() <= 16
+            let words: Vec<String> = l.text.split_whitespace().take(2).map(norm_token).collect();
+            words.len() == 2 && words[0] == "instructions" && ["for", "to", "on"].contains(&words[1].as_str()) && l.text.split_whitespace().count() <= 16
         });
         let mut results: Vec<(f32, &CompiledForm, Vec<String>, bool, bool)> = Vec::new();
         for form in &self.forms {
@@ -460,6 +461,14 @@ a\nb\nc\nd\ne\nf\nStandard Form 3107\nRevised June 2006 Previous editions not us
         let c = classifier().classify(&lines(text));
         assert_eq!(c.form.as_deref(), Some("SF 3107"), "{c:?}");
         assert_eq!(c.role, PageRole::Instructions, "{c:?}");
+    }
+
+    #[test]
+    fn a_bare_instructions_section_is_no_instruction_page() {
+        let text = "Standard Form 2823 - Designation of Beneficiary Page 3 of 4\nInstructions\nYou may name any person\nx\ny\nStandard Form 2823 Revised June 2019";
+        let c = classifier().classify(&lines(text));
+        assert_eq!(c.form.as_deref(), Some("SF 2823"), "{c:?}");
+        assert_eq!(c.role, PageRole::Continuation, "{c:?}");
     }
 
     #[test]
