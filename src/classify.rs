@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Form};
 
 /// What a page is within its document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PageRole {
     /// The first page of a form (its title is printed there).

@@ -23,6 +23,35 @@ pub enum Command {
     Forms(FormsArgs),
     /// Run over scans with known answers (a generator's truth.json) and print accuracy figures.
     Eval(EvalArgs),
+    /// Re-hash every output of an output folder against its ledger, manifests and index;
+    /// report missing, altered and orphaned files (exit 1 on any).
+    Verify(VerifyArgs),
+    /// Sum up the work done in an output folder: runs, pages, documents by form and by day.
+    /// No names, no paths, no personal data.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output folder of earlier runs.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of earlier runs.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Count only work from this day on (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +135,26 @@ pub struct RunArgs {
     /// Print the closing summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Leave inputs modified less than this long ago for a later run (a scanner may still be
+    /// writing them), e.g. "30s", "2m", "0".
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub min_age: std::time::Duration,
+    /// Process inputs again even when the ledger says they are done (or failed); the new
+    /// documents supersede the old ones.
+    #[arg(long)]
+    pub force: bool,
+    /// How to write problems and events on stderr: `text` lines, or `json` lines for log
+    /// collectors.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: crate::ui::LogFormat,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 2m, 0)"))
 }
 
 impl RunArgs {
@@ -125,6 +174,8 @@ impl RunArgs {
         config.catalog = self.catalog.clone();
         config.name_template = self.name_template.clone();
         config.quiet = self.quiet;
+        config.min_age = self.min_age;
+        config.force = self.force;
         config
     }
 }

@@ -32,7 +32,15 @@ pub struct Config {
     pub name_template: String,
     /// Pages (or images inside PDFs) with more pixels than this are refused before decoding.
     pub max_pixels: u64,
+    /// Inputs modified more recently than this are left for a later run (a scanner may still be
+    /// writing them).
+    pub min_age: std::time::Duration,
+    /// Process inputs the ledger says are done (or failed) again.
+    pub force: bool,
 }
+
+/// Default of `--min-age`.
+pub const DEFAULT_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Config {
     /// A configuration with the defaults the command line uses.
@@ -51,6 +59,8 @@ impl Config {
             split: crate::separate::Split::Auto,
             catalog: None,
             name_template: crate::naming::DEFAULT_TEMPLATE.to_string(),
+            min_age: DEFAULT_MIN_AGE,
+            force: false,
         }
     }
 

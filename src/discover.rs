@@ -45,6 +45,9 @@ pub struct Rejected {
     pub rel_path: PathBuf,
     pub path: PathBuf,
     pub reason: String,
+    /// The content is the problem (not a scan, empty), not access to it: a later run need not
+    /// report it again while the file is unchanged.
+    pub content: bool,
 }
 
 /// What a walk found.
@@ -138,6 +141,7 @@ pub fn discover(roots: &[PathBuf], exclude: Option<&Path>) -> Discovery {
                         rel_path: rel(root, &path),
                         path,
                         reason,
+                        content: false,
                     });
                     continue;
                 }
@@ -166,9 +170,16 @@ pub fn discover(roots: &[PathBuf], exclude: Option<&Path>) -> Discovery {
                     path,
                     reason: "its name says scan but its content is not JPEG, PNG, BMP, TIFF or PDF"
                         .to_string(),
+                    content: true,
                 }),
                 Ok(None) => out.ignored += 1,
-                Err(e) => out.rejected.push(Rejected { root: root.clone(), rel_path, path, reason: e.to_string() }),
+                Err(e) => out.rejected.push(Rejected {
+                    root: root.clone(),
+                    rel_path,
+                    path,
+                    reason: e.to_string(),
+                    content: e.kind() == std::io::ErrorKind::InvalidData,
+                }),
             }
         }
         found.sort_by(|a, b| natord::compare(&a.rel_path.to_string_lossy(), &b.rel_path.to_string_lossy()));

@@ -46,6 +46,9 @@ pub enum RunError {
     /// Tesseract or its language data is missing (exit 3).
     #[error("{0}")]
     MissingComponent(String),
+    /// Another run holds the output folder's lock (exit 4).
+    #[error("{0}")]
+    Locked(String),
     /// The output folder cannot be written (exit 1... but nothing can be done, so it stops).
     #[error("output folder {path}: {message}")]
     Output { path: PathBuf, message: String },

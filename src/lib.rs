@@ -13,11 +13,14 @@
 //! extract   Document -> fields                            name, birth date, SSN, claim, agency
 //! pdf       Document -> PDF file                          original images + invisible text
 //! manifest  run -> manifest JSON + index.jsonl
+//! ledger    what was done (SQLite), for the next run; lock: one run per output folder
+//! audit     verify outputs against the ledger; report the work done
 //! ```
 //!
 //! The `casefile` binary is a thin shell over this library: tests and benchmarks call the same
 //! code.
 
+pub mod audit;
 pub mod barcode;
 pub mod catalog;
 pub mod classify;
@@ -26,7 +29,9 @@ pub mod discover;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod ledger;
 pub mod load;
+pub mod lock;
 pub mod manifest;
 pub mod naming;
 pub mod ocr;

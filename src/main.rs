@@ -1,30 +1,61 @@
 //! The `casefile` binary: parse flags, run the library, print the summary, map the outcome to
-//! an exit code. Exit codes: 0 done, 1 some inputs failed, 2 usage, 3 missing system component.
+//! an exit code.
+//!
+//! Exit codes: 0 done (every input processed, already done, or pending); 1 finished, but some
+//! inputs failed (or `verify` found a problem); 2 usage or configuration error; 3 a required
+//! system component is missing; 4 another run holds the output folder's lock; 130 interrupted.
 
 mod cli;
+mod ui;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 
 use casefile::error::RunError;
 use casefile::pipeline::{Event, RunOutcome};
 
+/// Set by Ctrl-C / SIGTERM: the run stops after the pages in progress.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+const EXIT_INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     ensure_omp_thread_limit();
     let cli = cli::Cli::parse();
+    let log_format = match &cli.command {
+        cli::Command::Run(a) => a.log_format,
+        _ => ui::LogFormat::Text,
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("casefile: error: {e}");
-            ExitCode::from(match e {
-                RunError::Usage(_) => 2,
-                RunError::MissingComponent(_) => 3,
-                RunError::Output { .. } => 1,
-            })
+            ui::Ui::new(true, log_format).fatal(&e.to_string());
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+fn exit_code(e: &RunError) -> u8 {
+    match e {
+        RunError::Usage(_) => 2,
+        RunError::MissingComponent(_) => 3,
+        RunError::Locked(_) => 4,
+        RunError::Output { .. } => 1,
+    }
+}
+
+/// First Ctrl-C (or SIGTERM): finish the pages in progress, keep what is complete, exit 130.
+/// Second: leave at once (the next run cleans up).
+fn install_stop_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED as i32);
+        }
+        eprintln!("casefile: stopping after the pages in progress (Ctrl-C again to stop at once)");
+    });
 }
 
 /// Debian's libtesseract uses OpenMP, which reads OMP_THREAD_LIMIT once, when it is loaded:
@@ -87,11 +118,21 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             }
             config.catalog = args.catalog.clone();
             config.quiet = true;
-            let outcome = casefile::run(&config, &|e| {
-                if let Event::InputFailed { path, message } = e {
-                    eprintln!("casefile: {}: {message}", path.display());
-                }
-            })?;
+            config.min_age = std::time::Duration::ZERO;
+            config.force = true;
+            install_stop_handler();
+            let outcome = casefile::run(
+                &config,
+                &|e| {
+                    if let Event::InputFailed { path, message } = e {
+                        eprintln!("casefile: {}: {message}", path.display());
+                    }
+                },
+                &STOP,
+            )?;
+            if outcome.interrupted {
+                return Ok(ExitCode::from(EXIT_INTERRUPTED));
+            }
             let mut report = casefile::eval::score(&truth, &outcome.manifest);
             report.seconds = outcome.elapsed_secs;
             let mut out = std::io::stdout().lock();
@@ -110,14 +151,54 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
         cli::Command::Run(args) => {
             let config = args.to_config();
             let quiet = config.quiet;
-            let on_event = move |event: Event| match event {
-                Event::InputFailed { path, message } => eprintln!("casefile: {}: {message}", path.display()),
-                Event::Warning { path, message } if !quiet => eprintln!("casefile: warning: {}: {message}", path.display()),
-                _ => {}
-            };
-            let outcome = casefile::run(&config, &on_event)?;
+            install_stop_handler();
+            let ui = ui::Ui::new(quiet, args.log_format);
+            let result = casefile::run(&config, &|event| ui.event(event), &STOP);
+            ui.finish();
+            let outcome = result?;
             print_summary(&outcome, args.json, quiet);
-            Ok(if outcome.had_failures() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if outcome.interrupted {
+                ExitCode::from(EXIT_INTERRUPTED)
+            } else if outcome.had_failures() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        cli::Command::Verify(args) => {
+            let report = casefile::audit::verify(&args.out)?;
+            let mut out = std::io::stdout().lock();
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                let _ = writeln!(
+                    out,
+                    "checked {} documents, {} manifests, {} index lines",
+                    report.documents_checked, report.manifests_checked, report.index_lines_checked
+                );
+                for (what, list) in [
+                    ("missing", &report.missing),
+                    ("altered", &report.altered),
+                    ("orphaned", &report.orphaned),
+                    ("inconsistent", &report.inconsistent),
+                ] {
+                    for item in list {
+                        let _ = writeln!(out, "{what}: {item}");
+                    }
+                }
+                let _ = writeln!(out, "{}", if report.is_clean() { "all outputs verified" } else { "PROBLEMS FOUND" });
+            }
+            Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        cli::Command::Report(args) => {
+            let report = casefile::audit::report(&args.out, args.since.as_deref())?;
+            let mut out = std::io::stdout().lock();
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                let _ = write!(out, "{}", casefile::audit::render_report(&report));
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -127,24 +208,44 @@ fn print_summary(outcome: &RunOutcome, json: bool, quiet: bool) {
     let mut out = std::io::stdout().lock();
     if json {
         let value = serde_json::json!({
+            "status": outcome.manifest.run.status,
             "manifest": outcome.manifest_path,
             "elapsed_seconds": (outcome.elapsed_secs * 10.0).round() / 10.0,
+            "recovered_runs": outcome.recovered_runs,
             "summary": s,
         });
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
         return;
     }
-    let per_min = if outcome.elapsed_secs > 0.0 { s.pages as f64 * 60.0 / outcome.elapsed_secs } else { 0.0 };
-    let _ = writeln!(
-        out,
-        "{} pages -> {} documents in {:.1} s ({:.0} pages/min); inputs: {} processed, {} failed",
-        s.pages, s.documents, outcome.elapsed_secs, per_min, s.inputs_processed, s.inputs_failed
-    );
+    let secs = outcome.elapsed_secs;
+    if outcome.manifest_path.is_none() {
+        let _ = writeln!(
+            out,
+            "nothing to do: {} inputs already done, {} pending (still changing) ({secs:.1} s)",
+            s.inputs_skipped, s.inputs_pending
+        );
+        return;
+    }
+    let per_min = if secs > 0.0 { s.pages as f64 * 60.0 / secs } else { 0.0 };
+    let mut inputs = format!("{} processed, {} failed", s.inputs_processed, s.inputs_failed);
+    if s.inputs_skipped > 0 {
+        inputs.push_str(&format!(", {} already done", s.inputs_skipped));
+    }
+    if s.inputs_pending > 0 {
+        inputs.push_str(&format!(", {} pending (still changing)", s.inputs_pending));
+    }
+    let _ = writeln!(out, "{} pages -> {} documents in {secs:.1} s ({per_min:.0} pages/min); inputs: {inputs}", s.pages, s.documents);
+    if outcome.interrupted {
+        let _ = writeln!(out, "interrupted: the documents above are complete; run again to do the rest");
+    }
     if quiet {
         return;
     }
     for (form, n) in &s.by_form {
         let _ = writeln!(out, "  {form:<12} {n:>5}");
+    }
+    if s.documents_superseded > 0 {
+        let _ = writeln!(out, "  superseded earlier documents: {}", s.documents_superseded);
     }
     if s.review > 0 {
         let _ = writeln!(out, "  need review: {}", s.review);
@@ -157,5 +258,7 @@ fn print_summary(outcome: &RunOutcome, json: bool, quiet: bool) {
             let _ = writeln!(out, "  failed: {}: {}", f.path, err.message);
         }
     }
-    let _ = writeln!(out, "manifest: {}", outcome.manifest_path.display());
+    if let Some(p) = &outcome.manifest_path {
+        let _ = writeln!(out, "manifest: {}", p.display());
+    }
 }

@@ -6,15 +6,15 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ocr::TextSource;
 
 /// Version of the manifest format. Bump the minor for additions, the major for changes.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// One run's manifest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Manifest {
     pub schema_version: String,
     pub run: RunInfo,
@@ -26,14 +26,14 @@ pub struct Manifest {
 }
 
 /// A page left out of every document.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SeparatorRecord {
     pub source: PageSource,
     /// "blank", "code128", "qr" or "patch-t".
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RunInfo {
     /// Unique id of the run (also the manifest's file name).
     pub id: String,
@@ -41,27 +41,41 @@ pub struct RunInfo {
     pub started: String,
     pub finished: String,
     pub tool: ToolInfo,
+    /// "complete", or "interrupted" (Ctrl-C, or a crash completed by the next run): the
+    /// documents listed were written; inputs not listed were not done and a rerun takes them.
+    pub status: RunStatus,
     /// The input roots as given.
     pub input_roots: Vec<String>,
     /// Options that change results.
     pub options: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Complete,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InputStatus {
     Processed,
+    /// Already done: unchanged since an earlier run (counted in the summary, not listed), or
+    /// its content was already processed under another path (listed, with a note).
     Skipped,
     Failed,
+    /// Modified less than `--min-age` ago: left for a later run.
+    Pending,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct InputRecord {
     /// Path relative to its root.
     pub path: String,
@@ -76,16 +90,19 @@ pub struct InputRecord {
     pub status: InputStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorRecord>,
+    /// Why it was skipped or left pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorRecord {
     /// Stable machine-readable kind: io, unsupported, corrupt, encrypted, too_large, page, output.
     pub kind: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct DocumentRecord {
     /// Stable across reruns: derived from the content of the pages it holds.
     pub id: String,
@@ -95,9 +112,20 @@ pub struct DocumentRecord {
     /// Key fields read off the document, by name (name, date_of_birth, ssn, claim_number, agency).
     pub fields: BTreeMap<String, FieldRecord>,
     pub review: Review,
+    /// Documents of earlier runs this one replaces (its input changed, or `--force`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supersedes: Vec<DocumentRef>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// A document of an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DocumentRef {
+    pub document_id: String,
+    /// Its PDF, relative to the output root.
+    pub pdf: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FormRecord {
     /// Form id such as "SF 3107", or "unknown".
     pub id: String,
@@ -114,7 +142,7 @@ pub struct FormRecord {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PdfRecord {
     /// Relative to the output root.
     pub path: String,
@@ -123,7 +151,7 @@ pub struct PdfRecord {
     pub pages: u32,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PageRecord {
     pub source: PageSource,
     /// first, continuation, instructions, blank, separator or unknown.
@@ -147,7 +175,7 @@ pub struct PageRecord {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PageSource {
     /// Input path relative to its root.
     pub path: String,
@@ -155,7 +183,7 @@ pub struct PageSource {
     pub page: u32,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FieldRecord {
     pub value: String,
     /// 0..1
@@ -164,13 +192,13 @@ pub struct FieldRecord {
     pub page: u32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Review {
     pub required: bool,
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub pages: u32,
     pub documents: u32,
@@ -179,14 +207,20 @@ pub struct Summary {
     /// Documents that need a human look.
     pub review: u32,
     pub inputs_processed: u32,
+    /// Inputs already done (unchanged, or the same content under another path); only the
+    /// latter are listed in `inputs`.
     pub inputs_skipped: u32,
     pub inputs_failed: u32,
+    /// Inputs still being written (modified less than `--min-age` ago), left for a later run.
+    pub inputs_pending: u32,
+    /// Documents of earlier runs replaced by documents of this one.
+    pub documents_superseded: u32,
     /// Paths (relative to their roots) of the inputs that failed.
     pub failed_inputs: Vec<String>,
 }
 
 /// One line of `index.jsonl`: a document as ingest systems following the log see it.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct IndexLine {
     pub schema_version: String,
     pub run_id: String,
@@ -198,6 +232,9 @@ pub struct IndexLine {
     pub review: bool,
     /// Source files the document's pages came from.
     pub sources: Vec<String>,
+    /// Earlier documents this one replaces; followers should retire them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supersedes: Vec<DocumentRef>,
 }
 
 /// The JSON Schema of the manifest, derived from the types above.

@@ -33,22 +33,32 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Write to `path`, or, when a file is already there, to the first free `stem-2.ext`,
-/// `stem-3.ext`, ... Returns where it was written.
-pub fn write_unique(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+/// `path` if nothing is there, else the first free `stem-2.ext`, `stem-3.ext`, ... (the caller
+/// holds the output lock, so the name stays free until it writes).
+pub fn free_name(path: &Path) -> std::io::Result<PathBuf> {
     let mut candidate = path.to_path_buf();
-    for n in 2..10_000u32 {
-        match write_new(&candidate, bytes) {
-            Ok(()) => return Ok(candidate),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+    for n in 2..100_000u32 {
+        match fs::symlink_metadata(&candidate) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),
+            Err(e) => return Err(e),
+            Ok(_) => {
                 let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
                 candidate = path.with_file_name(format!("{stem}-{n}{ext}"));
             }
-            Err(e) => return Err(e),
         }
     }
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free file name"))
+}
+
+/// Remove the temporary files (`.casefile-*.tmp`) a killed run left under `root`.
+pub fn remove_temporaries(root: &Path) {
+    for entry in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && name.starts_with(".casefile-") && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Append one line to a file (created owner+group only), flushed to disk.
@@ -70,8 +80,9 @@ mod tests {
         write_new(&p, b"one").unwrap();
         assert_eq!(write_new(&p, b"two").unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&p).unwrap(), b"one");
-        let second = write_unique(&p, b"two").unwrap();
+        let second = free_name(&p).unwrap();
         assert_eq!(second.file_name().unwrap(), "a-2.pdf");
+        write_new(&second, b"two").unwrap();
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, FILE_MODE);
         assert_eq!(fs::metadata(p.parent().unwrap()).unwrap().permissions().mode() & 0o777, DIR_MODE);
         // No temporary file is left behind.

@@ -155,6 +155,12 @@ impl Separator {
         }
     }
 
+    /// The first input whose pages the unfinished document holds (`None`: it holds none).
+    /// Inputs before it are complete: every page of theirs is in a finished document.
+    pub fn first_held_input(&self) -> Option<usize> {
+        self.current.as_ref().and_then(|d| d.pages.iter().map(|p| p.input).min())
+    }
+
     /// The stream ended.
     pub fn finish(&mut self) -> Option<Document> {
         self.current.take()

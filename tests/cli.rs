@@ -80,7 +80,8 @@ fn never_overwrites_an_existing_output() {
     let first = std::fs::read(&first_path).unwrap();
     // Let the second run's timestamps differ.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(run(&[&scan], &out, &["--split", "file"]).status.code(), Some(0));
+    // A forced rerun makes the document again (an unforced one would skip the done input).
+    assert_eq!(run(&[&scan], &out, &["--split", "file", "--force"]).status.code(), Some(0));
     assert_eq!(std::fs::read(&first_path).unwrap(), first, "the first output is untouched");
     let second_path = out.join(manifest(&out)["documents"][0]["pdf"]["path"].as_str().unwrap());
     assert_ne!(second_path, first_path, "the second output has a name of its own");
