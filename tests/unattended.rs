@@ -537,3 +537,20 @@ fn a_rerun_over_many_done_inputs_is_quick() {
     assert!(s["manifest"].is_null());
     eprintln!("no-op rerun over 300 done inputs: {} s", s["elapsed_seconds"]);
 }
+
+#[test]
+fn identical_files_in_one_run_are_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("in");
+    std::fs::create_dir_all(&scans).unwrap();
+    std::fs::copy(demo().join("scans/scan_1.jpg"), scans.join("a.jpg")).unwrap();
+    std::fs::copy(demo().join("scans/scan_1.jpg"), scans.join("b_copy.jpg")).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[&scans], &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["documents"].as_array().unwrap().len(), 1);
+    let b = m["inputs"].as_array().unwrap().iter().find(|i| i["path"] == "b_copy.jpg").unwrap();
+    assert_eq!(b["status"], "skipped");
+    assert!(b["note"].as_str().unwrap().contains("a.jpg"), "{b}");
+}
