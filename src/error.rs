@@ -50,6 +50,6 @@ pub enum RunError {
     #[error("{0}")]
     Locked(String),
     /// The output folder cannot be written (exit 1... but nothing can be done, so it stops).
-    #[error("output folder {path}: {message}")]
+    #[error("cannot write {}: {message}", path.display())]
     Output { path: PathBuf, message: String },
 }

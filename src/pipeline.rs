@@ -350,8 +350,18 @@ fn lock_error(e: LockError) -> RunError {
 }
 
 fn ledger_error(e: ledger::LedgerError) -> RunError {
-    let (ledger::LedgerError::Sql { path, .. } | ledger::LedgerError::Io { path, .. }) = &e;
-    RunError::Output { path: path.clone(), message: e.to_string() }
+    let (path, message, full) = match e {
+        ledger::LedgerError::Sql { path, source } => {
+            let full = matches!(&source, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull);
+            (path, source.to_string(), full)
+        }
+        ledger::LedgerError::Io { path, source } => {
+            let full = is_storage_full(&source);
+            (path, source.to_string(), full)
+        }
+    };
+    let hint = if full { "; free some space and run again: the work done so far is kept" } else { "" };
+    RunError::Output { path, message: format!("{message}{hint}") }
 }
 
 /// Check the configuration before any work starts.
@@ -859,7 +869,10 @@ impl Writer<'_> {
             let _ = self.ledger.drop_document(&rel_pdf);
             let message = format!("cannot write {}: {e}", target.display());
             if is_storage_full(&e) {
-                self.fatal = Some(RunError::Output { path: out.clone(), message: format!("{message}; free some space and run again") });
+                self.fatal = Some(RunError::Output {
+                    path: target.clone(),
+                    message: format!("{e}; free some space and run again: the work done so far is kept"),
+                });
             }
             return Err(message);
         }

@@ -554,3 +554,63 @@ fn identical_files_in_one_run_are_taken_once() {
     assert_eq!(b["status"], "skipped");
     assert!(b["note"].as_str().unwrap().contains("a.jpg"), "{b}");
 }
+
+#[test]
+fn disk_full_stops_cleanly_and_a_rerun_once_space_returns_completes_the_work() {
+    // A real full disk: a 1 MB tmpfs as the output folder, in a private mount namespace
+    // (unshare -rm: no privileges needed where user namespaces are allowed).
+    let probe = Command::new("unshare").args(["-rm", "true"]).output();
+    if !probe.map(|o| o.status.success()).unwrap_or(false) {
+        eprintln!("SKIPPED: unshare -rm is not allowed here (no user namespaces); the disk-full test did not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scans = demo_copy(dir.path());
+    let mnt = dir.path().join("mnt");
+    let snap1 = dir.path().join("after-full");
+    let snap2 = dir.path().join("after-rerun");
+    for d in [&mnt, &snap1, &snap2] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_casefile");
+    let script = format!(
+        r#"set -u
+mount -t tmpfs -o size=1m tmpfs {mnt}
+{bin} run {scans} --out {mnt}/out --min-age 0 --jobs 1 >{d}/stdout1 2>{d}/stderr1; echo $? >{d}/rc1
+cp -a {mnt}/out/. {snap1}/
+mount -o remount,size=64m {mnt}
+{bin} run {scans} --out {mnt}/out --min-age 0 >{d}/stdout2 2>{d}/stderr2; echo $? >{d}/rc2
+cp -a {mnt}/out/. {snap2}/
+"#,
+        mnt = mnt.display(),
+        bin = bin,
+        scans = scans.display(),
+        d = dir.path().display(),
+        snap1 = snap1.display(),
+        snap2 = snap2.display(),
+    );
+    let o = Command::new("unshare").args(["-rm", "sh", "-c", &script]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    // The full disk: a clear error, a non-zero exit, nothing partial under a final name.
+    let rc1: i32 = read("rc1").trim().parse().unwrap();
+    let err1 = read("stderr1");
+    eprintln!("first run (disk full): exit {rc1}: {err1}");
+    assert_ne!(rc1, 0);
+    assert!(err1.contains("No space left on device") || err1.contains("disk is full"), "{err1}");
+    assert!(leftovers(&snap1).is_empty(), "{:?}", leftovers(&snap1));
+    for e in walkdir::WalkDir::new(&snap1).into_iter().filter_map(Result::ok) {
+        if e.path().extension().is_some_and(|x| x == "pdf") {
+            assert_qpdf_ok(e.path());
+        }
+    }
+    // Space is back: the rerun completes the work; every page once; all outputs verified.
+    let rc2: i32 = read("rc2").trim().parse().unwrap();
+    assert_eq!(rc2, 0, "{}{}", read("stdout2"), read("stderr2"));
+    assert!(leftovers(&snap2).is_empty());
+    let pages = pages_in_manifests(&snap2);
+    assert_eq!(pages.keys().cloned().collect::<BTreeSet<_>>(), demo_pages());
+    assert!(pages.values().all(|&n| n == 1), "{pages:?}");
+    assert_eq!(index_lines(&snap2).len(), 7);
+    assert_verified(&snap2);
+}
