@@ -96,7 +96,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
             bytes: None,
             pages: None,
             status: InputStatus::Failed,
-            error: Some(ErrorRecord { kind: "unsupported".into(), message: r.reason.clone() }),
+            error: Some(ErrorRecord { kind: r.kind.into(), message: r.reason.clone() }),
         });
     }
 
@@ -228,6 +228,7 @@ fn validate(config: &Config) -> Result<(), RunError> {
     if config.out_dir.exists() && !config.out_dir.is_dir() {
         return Err(RunError::Usage(format!("--out {}: exists and is not a folder", config.out_dir.display())));
     }
+    discover::check_roots(&config.inputs, &config.out_dir).map_err(RunError::Usage)?;
     naming::validate(&config.name_template).map_err(RunError::Usage)?;
     if config.jobs == 0 {
         return Err(RunError::Usage("--jobs must be at least 1".into()));
