@@ -69,7 +69,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync)) -> Result<RunOutc
     let started = chrono::Utc::now();
     let clock = Instant::now();
     validate(config)?;
-    let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone() };
+    let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone(), page_timeout: config.page_timeout };
     let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let classifier = Classifier::new(&catalog);
     ocr::check_engine(&settings).map_err(|e| RunError::MissingComponent(e.to_string()))?;

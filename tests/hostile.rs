@@ -634,3 +634,48 @@ fn fifo_named_like_a_scan_does_not_hang() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let _ = std::io::stderr().flush();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Resource bounds
+
+/// `--page-timeout`: a page whose recognition takes longer is stopped by Tesseract's progress
+/// monitor (between words), keeps its image without a text layer, and its document goes to
+/// review with the reason; the run goes on and exits 0 (the input is not lost). 0.3 s is far
+/// less than this dense form page needs (1-3 s), and more than handing it to the engine takes,
+/// so it is the monitor that stops it; the control run shows the page is readable.
+#[test]
+fn page_timeout_stops_a_slow_page_and_sends_it_to_review() {
+    let page = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/scans/scan_1.jpg"));
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[page], out.path(), &["--split", "file", "--page-timeout", "0.3", "--jobs", "1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("scan_1.jpg") && err.contains("page 1: not recognised: recognition took over 0.3 s (see --page-timeout)"), "{err}");
+    let m = manifest(out.path());
+    check_manifest(out.path(), &m);
+    let doc = &m["documents"][0];
+    assert_eq!(doc["pages"][0]["text_source"], "none", "{doc:#}");
+    assert_eq!(doc["review"]["required"], true);
+    assert!(doc["review"]["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("--page-timeout")), "{doc:#}");
+    let pdf = out.path().join(doc["pdf"]["path"].as_str().unwrap());
+    assert_qpdf_ok(&pdf);
+    assert_eq!(pdf_pages(&pdf), 1, "the page is kept");
+    assert!(pdftotext(&pdf, None).split_whitespace().count() == 0, "no text layer");
+    // Control: with the default limit the same page is recognised.
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[page], out.path(), &["--split", "file", "--jobs", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(out.path());
+    assert_eq!(m["documents"][0]["pages"][0]["text_source"], "ocr");
+    assert_eq!(m["run"]["options"]["page_timeout_secs"], 180.0);
+}
+
+#[test]
+fn page_timeout_is_checked() {
+    let out = tempfile::tempdir().unwrap();
+    let page = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/scans/scan_1.jpg"));
+    for bad in ["-1", "abc", "1e9", "NaN"] {
+        let o = run(&[page], out.path(), &["--page-timeout", bad]);
+        assert_eq!(o.status.code(), Some(2), "--page-timeout {bad}: {}", stderr(&o));
+    }
+}
