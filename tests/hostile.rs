@@ -131,11 +131,17 @@ fn png_claiming(w: u32, h: u32) -> Vec<u8> {
 
 /// A little-endian TIFF whose one page claims `w` x `h` 8-bit gray pixels in one strip.
 fn tiff_claiming(w: u32, h: u32) -> Vec<u8> {
+    tiff_page_bytes(w, h, 8, 1)
+}
+
+/// A little-endian TIFF of one page: `w` x `h`, `bits` per sample, `compression` (1 none,
+/// 3 CCITT G3), one strip of 16 bytes of 0x80.
+fn tiff_page_bytes(w: u32, h: u32, bits: u32, compression: u32) -> Vec<u8> {
     let entries: [(u16, u16, u32, u32); 8] = [
         (256, 4, 1, w),      // ImageWidth LONG
         (257, 4, 1, h),      // ImageLength LONG
-        (258, 3, 1, 8),      // BitsPerSample
-        (259, 3, 1, 1),      // Compression none
+        (258, 3, 1, bits),   // BitsPerSample
+        (259, 3, 1, compression),
         (262, 3, 1, 1),      // BlackIsZero
         (273, 4, 1, 200),    // StripOffsets
         (278, 4, 1, h),      // RowsPerStrip
@@ -288,6 +294,18 @@ fn truncated_tiff() {
     case.put("cut.tif", &tiff[..tiff.len() / 2]);
     let o = case.run();
     assert_refused(&case, &o, "cut.tif", "not a readable TIFF", "corrupt");
+}
+
+/// Regression: a damaged CCITT G3 TIFF (which the tiff crate does not read, so Leptonica is
+/// tried) printed Leptonica's own "Error in pixReadFromTiffStream" line besides ours: two lines,
+/// one not naming the file. Leptonica's messages are now silenced.
+#[test]
+fn damaged_g3_tiff_gives_one_line() {
+    let case = Case::new();
+    case.put("fax.tif", &tiff_page_bytes(64, 48, 1, 3));
+    let o = case.run();
+    assert_refused(&case, &o, "fax.tif", "Leptonica: cannot decode the page", "page");
+    assert_eq!(stderr(&o).lines().count(), 1, "nothing else on stderr: {}", stderr(&o));
 }
 
 #[test]
