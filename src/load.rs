@@ -1039,3 +1039,85 @@ fn raw_samples_to_gray(doc: &Document, dict: &Dictionary, raw: &[u8], w: u32, h:
     }
     Ok(img)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg() -> Vec<u8> {
+        let img = GrayImage::from_fn(64, 48, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        let mut buf = Vec::new();
+        DynamicImage::ImageLuma8(img).write_to(&mut Cursor::new(&mut buf), image::ImageFormat::Jpeg).unwrap();
+        buf
+    }
+
+    #[test]
+    fn jpeg_end_marker() {
+        let whole = jpeg();
+        assert!(jpeg_has_end(&whole));
+        let mut padded = whole.clone();
+        padded.extend_from_slice(&[0; 100]);
+        assert!(jpeg_has_end(&padded), "padding after EOI is fine");
+        assert!(!jpeg_has_end(&whole[..whole.len() - 2]));
+        assert!(!jpeg_has_end(&whole[..whole.len() / 2]));
+        assert!(!jpeg_has_end(&whole[..3]));
+    }
+
+    fn opts() -> LoadOptions {
+        LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: 1_000_000 }
+    }
+
+    /// A one-page PDF drawing the image stream `img` over the page.
+    fn pdf_with(img: lopdf::Stream) -> Vec<u8> {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.4");
+        let pages_id = doc.new_object_id();
+        let img_id = doc.add_object(img);
+        let content = doc.add_object(Stream::new(dictionary! {}, b"q 612 0 0 792 0 0 cm /Im0 Do Q".to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Contents" => content, "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => img_id } },
+        });
+        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }));
+        let cat = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", cat);
+        let mut buf = Vec::new();
+        doc.save_to(&mut buf).unwrap();
+        buf
+    }
+
+    fn page_images(pdf: Vec<u8>) -> Vec<Result<(u32, u32), String>> {
+        let opened = open_bytes(pdf, FileKind::Pdf, std::path::Path::new("x.pdf"), &opts()).unwrap();
+        decode_page_images(&opened.pages[0], &opts())
+    }
+
+    /// Regression: a DCT image's dictionary may understate the JPEG inside it; the JPEG's own
+    /// header is checked against the pixel limit.
+    #[test]
+    fn dct_image_checked_by_its_jpeg_header() {
+        use lopdf::{dictionary, Stream};
+        let stream = |w: i64, h: i64| {
+            Stream::new(dictionary! { "Subtype" => "Image", "Width" => w, "Height" => h, "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray", "Filter" => "DCTDecode" }, jpeg())
+                .with_compression(false)
+        };
+        assert_eq!(page_images(pdf_with(stream(64, 48))), vec![Ok((64, 48))]);
+        let mut big = opts();
+        big.max_pixels = 1000;
+        let opened = open_bytes(pdf_with(stream(10, 10)), FileKind::Pdf, std::path::Path::new("x.pdf"), &big).unwrap();
+        let r = decode_page_images(&opened.pages[0], &big);
+        assert!(matches!(&r[0], Err(m) if m.contains("64 x 48 pixels is over the limit")), "{r:?}");
+    }
+
+    /// Regression: BitsPerComponent outside 1, 2, 4, 8, 16 is refused (a huge or negative value
+    /// overflowed the row-size arithmetic).
+    #[test]
+    fn invalid_bits_per_component() {
+        use lopdf::{dictionary, Stream};
+        for bpc in [-8i64, 0, 3, 1 << 40] {
+            let s = Stream::new(dictionary! { "Subtype" => "Image", "Width" => 4, "Height" => 4, "BitsPerComponent" => bpc, "ColorSpace" => "DeviceGray" }, vec![0u8; 64])
+                .with_compression(false);
+            let r = page_images(pdf_with(s));
+            assert!(matches!(&r[0], Err(m) if m.contains("bits per component")), "{bpc}: {r:?}");
+        }
+    }
+}
