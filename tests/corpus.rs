@@ -180,7 +180,7 @@ fn peer_corpus_table() {
     if !origin.trim().is_empty() {
         md.push_str(&format!(" (OCRmyPDF commit `{}`)", origin.trim()));
     }
-    md.push_str(", run on its own with `casefile run FILE --split file --quiet` (debug-profile binary, \n");
+    md.push_str(", run on its own with `casefile run FILE --split file --quiet` (debug-profile binary,\n");
     md.push_str("dependencies optimised). Each is processed into a PDF that passes `qpdf --check`, or refused with one\n");
     md.push_str("line naming it and exit code 1; none may take over ");
     md.push_str(&format!("{} s (`PER_FILE_LIMIT` in tests/corpus.rs).\n\n", PER_FILE_LIMIT.as_secs()));

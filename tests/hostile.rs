@@ -241,11 +241,11 @@ fn run_measured(inputs: &[&Path], out: &Path, extra: &[&str], vmem_kib: u64) -> 
         return None;
     }
     let rss_file = out.with_extension("rss");
-    let prefix = format!("ulimit -v {vmem_kib}; exec /usr/bin/time -f %M -o '{}' \"$0\" \"$@\"; :", rss_file.display());
+    let script = format!("ulimit -v {vmem_kib}; exec /usr/bin/time -f %M -o '{}' \"$0\" \"$@\"", rss_file.display());
     let inner = run_cmd(inputs, out, extra);
     let o = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("{prefix}"))
+        .arg(script)
         .arg(inner.get_program())
         .args(inner.get_args())
         .output()
