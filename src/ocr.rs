@@ -327,9 +327,8 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
     }
     match raster {
         Some(raster) => {
-            let deadline = settings.page_timeout.map(|t| (Instant::now() + t, t));
-            let text = match recognize_image_until(&raster.image, raster.dpi, settings, deadline) {
-                Ok(text) => text,
+            let (text, deadline) = match recognize_with_deadline(&raster.image, raster.dpi, settings) {
+                Ok(read) => read,
                 // A page that takes too long keeps its image, without text, and its document
                 // goes to review (the note says why): one such page does not cost the others.
                 Err(e @ OcrError::TimedOut(_)) => {
@@ -350,11 +349,14 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
 
 /// Recognise a grayscale image at a resolution (within the settings' page timeout).
 pub fn recognize_image(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Result<PageText, OcrError> {
-    let deadline = settings.page_timeout.map(|t| (Instant::now() + t, t));
-    recognize_image_until(img, dpi, settings, deadline)
+    recognize_with_deadline(img, dpi, settings).map(|(text, _)| text)
 }
 
-fn recognize_image_until(img: &GrayImage, dpi: f32, settings: &OcrSettings, deadline: Option<(Instant, Duration)>) -> Result<PageText, OcrError> {
+/// Recognise an image; the page timeout runs from the moment the engine has the image (not
+/// counting the engine's start on a thread's first page). Returns the deadline, which the
+/// page's further reads share.
+#[allow(clippy::type_complexity)]
+fn recognize_with_deadline(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Result<(PageText, Option<(Instant, Duration)>), OcrError> {
     ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let mut tess = match slot.take() {
@@ -362,11 +364,12 @@ fn recognize_image_until(img: &GrayImage, dpi: f32, settings: &OcrSettings, dead
             None => new_engine(settings)?,
         };
         let (w, h) = img.dimensions();
-        tess.set_image(img, dpi)?;
+        let set = tess.set_image(img, dpi);
+        let deadline = settings.page_timeout.map(|t| (Instant::now() + t, t));
         // The engine goes back in its slot whatever happens: it stays usable after a timeout.
-        let result = tess.recognize(deadline).and_then(|()| tess.tsv());
+        let result = set.and_then(|()| tess.recognize(deadline)).and_then(|()| tess.tsv());
         *slot = Some(tess);
-        Ok(parse_tsv(&result?, w, h))
+        Ok((parse_tsv(&result?, w, h), deadline))
     })
 }
 
