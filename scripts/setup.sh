@@ -9,12 +9,13 @@ set -euo pipefail
 
 # Build: bindgen needs libclang; the OCR engine is the system libtesseract.
 # Run: Tesseract English + orientation (OSD) models.
-# Tests: poppler-utils (pdftotext, pdfinfo), qpdf (qpdf --check), fonts for the fixture generator.
+# Tests: poppler-utils (pdftotext, pdfinfo), qpdf (qpdf --check), fonts for the fixture generator,
+# time (GNU /usr/bin/time: peak memory of a run in tests/hostile.rs).
 packages=(
   pkg-config clang libclang-dev
   libtesseract-dev libleptonica-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
-  poppler-utils qpdf
+  poppler-utils qpdf time
   fonts-dejavu-core fonts-liberation
   fonts-comic-neue fonts-humor-sans fonts-bwht fonts-breip
 )

@@ -83,21 +83,30 @@ impl Catalog {
 
     /// The built-in catalog with an operator's file merged over it.
     pub fn load(extra: Option<&Path>) -> Result<Catalog, CatalogError> {
-        let mut cat = Self::builtin()?;
-        if let Some(path) = extra {
-            let name = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read { path: name.clone(), message: e.to_string() })?;
-            let more: Catalog = toml::from_str(&text).map_err(|e| CatalogError::Invalid { path: name.clone(), message: e.to_string() })?;
-            cat.families.extend(more.families);
-            cat.fields.extend(more.fields);
-            for form in more.forms {
-                match cat.forms.iter_mut().find(|f| f.id == form.id) {
-                    Some(existing) => *existing = form,
-                    None => cat.forms.push(form),
-                }
+        match extra {
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read { path: name.clone(), message: e.to_string() })?;
+                Self::with_operator_text(&text, &name)
             }
-            cat.check(&name)?;
+            None => Self::builtin(),
         }
+    }
+
+    /// The built-in catalog with an operator's catalog text (named `name` in errors) merged
+    /// over it.
+    pub fn with_operator_text(text: &str, name: &str) -> Result<Catalog, CatalogError> {
+        let mut cat = Self::builtin()?;
+        let more: Catalog = toml::from_str(text).map_err(|e| CatalogError::Invalid { path: name.into(), message: e.to_string() })?;
+        cat.families.extend(more.families);
+        cat.fields.extend(more.fields);
+        for form in more.forms {
+            match cat.forms.iter_mut().find(|f| f.id == form.id) {
+                Some(existing) => *existing = form,
+                None => cat.forms.push(form),
+            }
+        }
+        cat.check(name)?;
         Ok(cat)
     }
 

@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// Refuse pages with more pixels than this (protects memory from hostile files).
     #[arg(long, default_value_t = casefile::load::DEFAULT_MAX_PIXELS, value_name = "N")]
     pub max_pixels: u64,
+    /// Seconds one page's recognition may take (0: no limit); a page that takes longer keeps
+    /// its image without text, and its document goes to review.
+    #[arg(long, default_value_t = casefile::ocr::DEFAULT_PAGE_TIMEOUT_SECS, value_name = "SECONDS", value_parser = page_timeout)]
+    pub page_timeout: f64,
     /// How to split pages into documents: `auto` (by form, blank and barcode separator sheets)
     /// or `file` (one document per input file).
     #[arg(long, value_enum, default_value = "auto")]
@@ -157,6 +161,16 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 30s, 2m, 0)"))
 }
 
+/// `--page-timeout`: seconds, 0 (no limit) up to a day.
+fn page_timeout(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && (0.0..=86_400.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 (no limit) and 86400 seconds".into())
+    }
+}
+
 impl RunArgs {
     /// Turn the raw flags into the library's configuration.
     pub fn to_config(&self) -> Config {
@@ -169,6 +183,7 @@ impl RunArgs {
         config.tessdata = self.tessdata.clone();
         config.default_dpi = self.default_dpi;
         config.max_pixels = self.max_pixels;
+        config.page_timeout = (self.page_timeout > 0.0).then(|| std::time::Duration::from_secs_f64(self.page_timeout));
         config.reveal_ssn = self.reveal_ssn;
         config.split = self.split;
         config.catalog = self.catalog.clone();

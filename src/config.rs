@@ -37,6 +37,9 @@ pub struct Config {
     pub min_age: std::time::Duration,
     /// Process inputs the ledger says are done (or failed) again.
     pub force: bool,
+    /// Longest one page's recognition may take; a page that takes longer keeps its image
+    /// without text and its document goes to review. `None`: no limit.
+    pub page_timeout: Option<std::time::Duration>,
 }
 
 /// Default of `--min-age`.
@@ -56,6 +59,7 @@ impl Config {
             reveal_ssn: false,
             quiet: false,
             max_pixels: crate::load::DEFAULT_MAX_PIXELS,
+            page_timeout: Some(std::time::Duration::from_secs_f64(crate::ocr::DEFAULT_PAGE_TIMEOUT_SECS)),
             split: crate::separate::Split::Auto,
             catalog: None,
             name_template: crate::naming::DEFAULT_TEMPLATE.to_string(),
@@ -74,6 +78,7 @@ impl Config {
             "split": self.split,
             "catalog": self.catalog.as_ref().map(|p| p.display().to_string()),
             "name_template": self.name_template,
+            "page_timeout_secs": self.page_timeout.map(|t| t.as_secs_f64()),
         })
     }
 }

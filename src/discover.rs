@@ -45,9 +45,8 @@ pub struct Rejected {
     pub rel_path: PathBuf,
     pub path: PathBuf,
     pub reason: String,
-    /// The content is the problem (not a scan, empty), not access to it: a later run need not
-    /// report it again while the file is unchanged.
-    pub content: bool,
+    /// The manifest's error kind: `io` (cannot be read), `corrupt` (empty), `unsupported`.
+    pub kind: &'static str,
 }
 
 /// What a walk found.
@@ -134,14 +133,14 @@ pub fn discover(roots: &[PathBuf], exclude: Option<&Path>) -> Discovery {
                     let reason = if err.loop_ancestor().is_some() {
                         "symbolic link loop; not followed".to_string()
                     } else {
-                        err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string())
+                        format!("cannot read: {}", err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string()))
                     };
                     out.rejected.push(Rejected {
                         root: root.clone(),
                         rel_path: rel(root, &path),
                         path,
                         reason,
-                        content: false,
+                        kind: "io",
                     });
                     continue;
                 }
@@ -156,6 +155,17 @@ pub fn discover(roots: &[PathBuf], exclude: Option<&Path>) -> Discovery {
             }
             let path = entry.path().to_path_buf();
             let rel_path = rel(root, &path);
+            // The manifest (JSON, UTF-8) must name the file exactly, or it cannot be traced back.
+            if path.to_str().is_none() {
+                out.rejected.push(Rejected {
+                    root: root.clone(),
+                    rel_path,
+                    path,
+                    reason: "its name is not valid UTF-8, so the manifest cannot name it; rename the file (or the folder)".to_string(),
+                    kind: "unsupported",
+                });
+                continue;
+            }
             match classify_file(&path) {
                 Ok(Some((kind, size, mtime))) => {
                     let key = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -170,22 +180,35 @@ pub fn discover(roots: &[PathBuf], exclude: Option<&Path>) -> Discovery {
                     path,
                     reason: "its name says scan but its content is not JPEG, PNG, BMP, TIFF or PDF"
                         .to_string(),
-                    content: true,
+                    kind: "unsupported",
                 }),
                 Ok(None) => out.ignored += 1,
-                Err(e) => out.rejected.push(Rejected {
-                    root: root.clone(),
-                    rel_path,
-                    path,
-                    reason: e.to_string(),
-                    content: e.kind() == std::io::ErrorKind::InvalidData,
-                }),
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    out.rejected.push(Rejected { root: root.clone(), rel_path, path, reason: e.to_string(), kind: "corrupt" })
+                }
+                Err(e) => out.rejected.push(Rejected { root: root.clone(), rel_path, path, reason: format!("cannot read: {e}"), kind: "io" }),
             }
         }
         found.sort_by(|a, b| natord::compare(&a.rel_path.to_string_lossy(), &b.rel_path.to_string_lossy()));
         out.inputs.extend(found);
     }
     out
+}
+
+/// Refuse an input root that is the output folder or lies inside it: its files are outputs,
+/// and every run would take the last run's PDFs as new scans.
+pub fn check_roots(roots: &[PathBuf], out_dir: &Path) -> Result<(), String> {
+    let Ok(out) = out_dir.canonicalize() else { return Ok(()) };
+    for root in roots {
+        if root.canonicalize().is_ok_and(|r| r.starts_with(&out)) {
+            return Err(format!(
+                "input {} is inside the output folder {}; outputs are never taken as inputs",
+                root.display(),
+                out_dir.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The path relative to its root; a root that is itself a file gives its file name.
@@ -209,7 +232,7 @@ fn classify_file(path: &Path) -> std::io::Result<Option<(FileKind, u64, Option<S
         }
     }
     if n == 0 && has_scan_extension(path) {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "empty file (0 bytes)"));
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "damaged or invalid file: empty file (0 bytes)"));
     }
     Ok(sniff(&head[..n]).map(|k| (k, meta.len(), meta.modified().ok())))
 }

@@ -106,24 +106,33 @@ pub struct LoadOptions {
 /// Read a file, hash it, and list its pages.
 pub fn open(input: &InputFile, opts: &LoadOptions) -> Result<OpenedInput, InputError> {
     let data = std::fs::read(&input.path)?;
+    open_bytes(data, input.kind, &input.path, opts)
+}
+
+/// Hash a file's bytes and list its pages (what [`open`] does once the file is read).
+/// `path` is only used to render PDF pages whose image cannot be decoded.
+pub fn open_bytes(data: Vec<u8>, kind: FileKind, path: &std::path::Path, opts: &LoadOptions) -> Result<OpenedInput, InputError> {
     if data.is_empty() {
         return Err(InputError::Corrupt("empty file (0 bytes)".into()));
     }
     let sha256 = hex(&Sha256::digest(&data));
     let data = Arc::new(data);
-    let pages = match input.kind {
+    let pages = match kind {
         FileKind::Jpeg | FileKind::Png | FileKind::Bmp => {
-            check_dimensions(&data, input.kind, opts)?;
-            vec![PageHandle::Image { data, kind: input.kind, index: 0 }]
+            check_dimensions(&data, kind, opts)?;
+            if kind == FileKind::Jpeg && !jpeg_has_end(&data) {
+                return Err(InputError::Corrupt("the JPEG ends before its image data does (truncated?)".into()));
+            }
+            vec![PageHandle::Image { data, kind, index: 0 }]
         }
         FileKind::Tiff => {
-            let n = tiff_page_count(&data)?;
+            let n = tiff_page_count(&data, opts)?;
             (0..n).map(|index| PageHandle::Image { data: data.clone(), kind: FileKind::Tiff, index }).collect()
         }
         FileKind::Pdf => {
             let doc = open_pdf(&data)?;
             let doc = Arc::new(doc);
-            let path = Arc::new(input.path.clone());
+            let path = Arc::new(path.to_path_buf());
             let pages: Vec<_> = doc
                 .get_pages()
                 .into_values()
@@ -363,6 +372,26 @@ pub fn g4_image(gray: &GrayImage, dpi: (f32, f32)) -> EncodedImage {
     }
 }
 
+/// Whether a JPEG's image data is followed by its end marker (EOI). The decoder paints the
+/// missing part of a file cut short (an interrupted copy or upload) grey without an error.
+fn jpeg_has_end(data: &[u8]) -> bool {
+    // Marker segments up to the first start of scan; EOI cannot occur inside scan data (0xFF is
+    // stuffed there), so it is looked for after it.
+    let mut i = 2;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return false;
+        }
+        match data[i + 1] {
+            0xFF => i += 1,
+            0xDA => break,
+            0x01 | 0xD0..=0xD7 => i += 2,
+            _ => i += 2 + u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize,
+        }
+    }
+    data.get(i..).is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]))
+}
+
 struct JpegInfo {
     components: u8,
     dpi: Option<(f32, f32)>,
@@ -434,11 +463,20 @@ fn bmp_dpi(data: &[u8]) -> Option<(f32, f32)> {
 // ---------------------------------------------------------------------------------------------
 // TIFF
 
-fn tiff_page_count(data: &[u8]) -> Result<u32, InputError> {
+/// Count a TIFF's pages, refusing it when a page is over the pixel limit (from its header,
+/// before anything is decoded).
+fn tiff_page_count(data: &[u8], opts: &LoadOptions) -> Result<u32, InputError> {
     let mut dec = tiff::decoder::Decoder::new(Cursor::new(data))
         .map_err(|e| InputError::Corrupt(format!("not a readable TIFF ({e})")))?;
     let mut n = 1;
-    while dec.more_images() {
+    loop {
+        let (w, h) = dec.dimensions().map_err(|e| InputError::Corrupt(format!("TIFF page {n} has no size ({e})")))?;
+        if w > 0 && h > 0 {
+            check_pixels(w, h, opts).map_err(|m| InputError::TooLarge(format!("TIFF page {n}: {m}")))?;
+        }
+        if !dec.more_images() {
+            break;
+        }
         if let Err(e) = dec.next_image() {
             return Err(InputError::Corrupt(format!("TIFF page {} is damaged ({e})", n + 1)));
         }
@@ -676,6 +714,26 @@ fn page_rotation(doc: &Document, page_id: ObjectId) -> i64 {
     0
 }
 
+/// Decode every image a PDF page draws, as page-image extraction does, without rendering:
+/// the size of each image decoded, or why it was not. Images of other handles give nothing.
+/// (For diagnostics and the fuzzers: this is the code a hostile PDF reaches.)
+pub fn decode_page_images(handle: &PageHandle, opts: &LoadOptions) -> Vec<Result<(u32, u32), String>> {
+    let PageHandle::Pdf { doc, page_id, .. } = handle else { return Vec::new() };
+    let content = doc.get_page_content(*page_id);
+    let resources = doc.get_page_resources(*page_id).ok().and_then(|(own, inherited)| {
+        own.or_else(|| inherited.first().and_then(|id| doc.get_dictionary(*id).ok()))
+    });
+    let mut scan = PageScan::default();
+    scan_content(doc, &content, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0, &mut scan);
+    scan.images
+        .iter()
+        .map(|(id, _)| match decode_pdf_image(doc, *id, opts) {
+            Ok(img) => Ok(img.dimensions()),
+            Err(PageImageError::TooLarge(m)) | Err(PageImageError::Unsupported(m)) => Err(m),
+        })
+        .collect()
+}
+
 fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::path::Path, opts: &LoadOptions) -> Result<SourcePage, InputError> {
     let content = doc.get_page_content(page_id);
     let resources = doc.get_page_resources(page_id).ok().and_then(|(own, inherited)| {
@@ -718,7 +776,11 @@ fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::pa
     };
     // Fall back to rendering the page as displayed, and put the text over the whole page.
     let crop = page_box(doc, page_id, b"CropBox").unwrap_or(mb);
-    match render_page(path, page_no, crop, opts) {
+    let dpi = render_dpi(crop, opts);
+    let (pw, ph) = (((crop[2] - crop[0]) / 72.0 * dpi).ceil() as u32, ((crop[3] - crop[1]) / 72.0 * dpi).ceil() as u32);
+    check_pixels(pw.max(1), ph.max(1), opts)
+        .map_err(|m| InputError::TooLarge(format!("page {page_no} would be rendered at {dpi} dpi: {m}")))?;
+    match render_page(path, page_no, dpi, opts) {
         Ok((img, dpi)) => {
             page.raster = Some(Raster { image: img, dpi });
             let m = displayed_unit_square(crop, page_rotation(doc, page_id));
@@ -750,11 +812,17 @@ const RENDER_MAX_PIXELS: f32 = 20_000_000.0;
 /// Seconds the renderer may take for one page.
 const RENDER_TIMEOUT_SECS: u32 = 120;
 
+/// The resolution a page is rendered at: the default DPI, less for large pages so that the
+/// render stays under RENDER_MAX_PIXELS (and the pixel limit), never under 10 dpi.
+fn render_dpi(crop: [f32; 4], opts: &LoadOptions) -> f32 {
+    let area_in2 = ((crop[2] - crop[0]) / 72.0 * (crop[3] - crop[1]) / 72.0).max(0.01);
+    let budget = RENDER_MAX_PIXELS.min(opts.max_pixels as f32);
+    (budget / area_in2).sqrt().min(opts.default_dpi as f32).max(10.0).floor()
+}
+
 /// Render one page with poppler's `pdftoppm` (for pages whose image we cannot decode: JBIG2,
 /// JPEG 2000, vector drawings). Returns the gray image and its resolution.
-fn render_page(path: &std::path::Path, page_no: u32, crop: [f32; 4], opts: &LoadOptions) -> Result<(GrayImage, f32), String> {
-    let area_in2 = ((crop[2] - crop[0]) / 72.0 * (crop[3] - crop[1]) / 72.0).max(0.01);
-    let dpi = (RENDER_MAX_PIXELS / area_in2).sqrt().min(opts.default_dpi as f32).max(10.0).floor();
+fn render_page(path: &std::path::Path, page_no: u32, dpi: f32, opts: &LoadOptions) -> Result<(GrayImage, f32), String> {
     let dir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
     let out_root = dir.path().join("page");
     let status = std::process::Command::new("timeout")
@@ -807,6 +875,10 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
         .unwrap_or(false);
     match last {
         Some(b"DCTDecode") => {
+            // The JPEG's own header, not the dictionary, says how much it decodes to.
+            let dims = image::ImageReader::with_format(Cursor::new(&stream.content), image::ImageFormat::Jpeg).into_dimensions();
+            let (jw, jh) = dims.map_err(|e| format!("cannot read its JPEG header ({e})"))?;
+            check_pixels(jw, jh, opts).map_err(PageImageError::TooLarge)?;
             let mut reader = image::ImageReader::with_format(Cursor::new(&stream.content), image::ImageFormat::Jpeg);
             let mut limits = image::Limits::default();
             limits.max_alloc = Some(opts.max_pixels.saturating_mul(4));
@@ -824,6 +896,7 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
             let k = pint(b"K", 0);
             let columns = pint(b"Columns", 1728).max(1) as u32;
             let rows = pint(b"Rows", h as i64).max(0) as u32;
+            check_pixels(columns, rows.max(1), opts).map_err(PageImageError::TooLarge)?;
             let black_is_1 = parms.and_then(|p| p.get(b"BlackIs1").ok()).and_then(|o| o.as_bool().ok()).unwrap_or(false);
             let mut img = GrayImage::from_pixel(columns, rows.max(1), image::Luma([255]));
             let mut y = 0u32;
@@ -871,6 +944,9 @@ fn decode_pdf_image(doc: &Document, id: ObjectId, opts: &LoadOptions) -> Result<
 /// Interpret uncompressed image samples (gray, RGB, CMYK, indexed; 1 or 8 bits) as gray.
 fn raw_samples_to_gray(doc: &Document, dict: &Dictionary, raw: &[u8], w: u32, h: u32, image_mask: bool, invert: bool) -> Result<GrayImage, String> {
     let bpc = if image_mask { 1 } else { dict.get(b"BitsPerComponent").and_then(Object::as_i64).unwrap_or(8) };
+    if !matches!(bpc, 1 | 2 | 4 | 8 | 16) {
+        return Err(format!("{bpc} bits per component is not a valid PDF image"));
+    }
     let cs = dict.get(b"ColorSpace").ok().and_then(|o| doc.dereference(o).ok()).map(|(_, o)| o);
     // (components, palette for Indexed)
     let (n, palette): (usize, Option<(usize, Vec<u8>)>) = match cs {
@@ -962,4 +1038,86 @@ fn raw_samples_to_gray(doc: &Document, dict: &Dictionary, raw: &[u8], w: u32, h:
         }
     }
     Ok(img)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg() -> Vec<u8> {
+        let img = GrayImage::from_fn(64, 48, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        let mut buf = Vec::new();
+        DynamicImage::ImageLuma8(img).write_to(&mut Cursor::new(&mut buf), image::ImageFormat::Jpeg).unwrap();
+        buf
+    }
+
+    #[test]
+    fn jpeg_end_marker() {
+        let whole = jpeg();
+        assert!(jpeg_has_end(&whole));
+        let mut padded = whole.clone();
+        padded.extend_from_slice(&[0; 100]);
+        assert!(jpeg_has_end(&padded), "padding after EOI is fine");
+        assert!(!jpeg_has_end(&whole[..whole.len() - 2]));
+        assert!(!jpeg_has_end(&whole[..whole.len() / 2]));
+        assert!(!jpeg_has_end(&whole[..3]));
+    }
+
+    fn opts() -> LoadOptions {
+        LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: 1_000_000 }
+    }
+
+    /// A one-page PDF drawing the image stream `img` over the page.
+    fn pdf_with(img: lopdf::Stream) -> Vec<u8> {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.4");
+        let pages_id = doc.new_object_id();
+        let img_id = doc.add_object(img);
+        let content = doc.add_object(Stream::new(dictionary! {}, b"q 612 0 0 792 0 0 cm /Im0 Do Q".to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Contents" => content, "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => img_id } },
+        });
+        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }));
+        let cat = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", cat);
+        let mut buf = Vec::new();
+        doc.save_to(&mut buf).unwrap();
+        buf
+    }
+
+    fn page_images(pdf: Vec<u8>) -> Vec<Result<(u32, u32), String>> {
+        let opened = open_bytes(pdf, FileKind::Pdf, std::path::Path::new("x.pdf"), &opts()).unwrap();
+        decode_page_images(&opened.pages[0], &opts())
+    }
+
+    /// Regression: a DCT image's dictionary may understate the JPEG inside it; the JPEG's own
+    /// header is checked against the pixel limit.
+    #[test]
+    fn dct_image_checked_by_its_jpeg_header() {
+        use lopdf::{dictionary, Stream};
+        let stream = |w: i64, h: i64| {
+            Stream::new(dictionary! { "Subtype" => "Image", "Width" => w, "Height" => h, "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray", "Filter" => "DCTDecode" }, jpeg())
+                .with_compression(false)
+        };
+        assert_eq!(page_images(pdf_with(stream(64, 48))), vec![Ok((64, 48))]);
+        let mut big = opts();
+        big.max_pixels = 1000;
+        let opened = open_bytes(pdf_with(stream(10, 10)), FileKind::Pdf, std::path::Path::new("x.pdf"), &big).unwrap();
+        let r = decode_page_images(&opened.pages[0], &big);
+        assert!(matches!(&r[0], Err(m) if m.contains("64 x 48 pixels is over the limit")), "{r:?}");
+    }
+
+    /// Regression: BitsPerComponent outside 1, 2, 4, 8, 16 is refused (a huge or negative value
+    /// overflowed the row-size arithmetic).
+    #[test]
+    fn invalid_bits_per_component() {
+        use lopdf::{dictionary, Stream};
+        for bpc in [-8i64, 0, 3, 1 << 40] {
+            let s = Stream::new(dictionary! { "Subtype" => "Image", "Width" => 4, "Height" => 4, "BitsPerComponent" => bpc, "ColorSpace" => "DeviceGray" }, vec![0u8; 64])
+                .with_compression(false);
+            let r = page_images(pdf_with(s));
+            assert!(matches!(&r[0], Err(m) if m.contains("bits per component")), "{bpc}: {r:?}");
+        }
+    }
 }

@@ -5,11 +5,13 @@
 //! and confidences, grouped in lines with an estimated baseline, which is what the PDF text
 //! layer needs to put each word over its image.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ffi::{CStr, CString};
+use std::os::raw::{c_int, c_void};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use image::GrayImage;
-use tesseract::{PageSegMode, Tesseract};
 
 use crate::load::SourcePage;
 use crate::prepare::PreparedPage;
@@ -121,7 +123,13 @@ impl RecognizedPage {
 pub struct OcrSettings {
     pub language: String,
     pub tessdata: Option<PathBuf>,
+    /// Longest a page's recognition may take (`--page-timeout`); `None`: no limit.
+    pub page_timeout: Option<Duration>,
 }
+
+/// Default of `--page-timeout`: a dense 300-dpi page takes 1-5 s, so this only stops pages
+/// that would otherwise hold a worker for many minutes.
+pub const DEFAULT_PAGE_TIMEOUT_SECS: f64 = 180.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OcrError {
@@ -129,23 +137,168 @@ pub enum OcrError {
     Init { language: String, where_: String },
     #[error("recognition failed: {0}")]
     Recognize(String),
+    #[error("recognition took over {0} s (see --page-timeout)")]
+    TimedOut(f64),
 }
 
 /// Page segmentation for forms: mode 3 (automatic) breaks columns of item numbers into
 /// garbage blocks; mode 4 (a single column of text of variable sizes) reads forms in rows.
-const SEG_MODE: PageSegMode = PageSegMode::PsmSingleColumn;
+const SEG_MODE: tesseract_sys::TessPageSegMode = tesseract_sys::TessPageSegMode_PSM_SINGLE_COLUMN;
 
-fn new_engine(settings: &OcrSettings) -> Result<Tesseract, OcrError> {
-    let datapath = settings.tessdata.as_ref().map(|p| p.to_string_lossy().into_owned());
-    let init_err = || OcrError::Init {
-        language: settings.language.clone(),
-        where_: datapath.as_ref().map(|p| format!(" from {p}")).unwrap_or_default(),
-    };
-    let mut tess = Tesseract::new(datapath.as_deref(), Some(&settings.language)).map_err(|_| init_err())?;
-    tess.set_page_seg_mode(SEG_MODE);
-    // Keep Tesseract's own warnings off the user's terminal.
-    let tess = tess.set_variable("debug_file", "/dev/null").map_err(|_| init_err())?;
-    Ok(tess)
+/// A Tesseract engine driven through its C API. (The `tesseract` crate does not give its
+/// handle, and recognition with a deadline needs one: `TessBaseAPIRecognize` with a monitor.)
+struct Engine(*mut tesseract_sys::TessBaseAPI);
+
+// SAFETY: a TessBaseAPI may move between threads; it is only used by one thread at a time
+// (it lives in a thread-local).
+unsafe impl Send for Engine {}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SAFETY: created by TessBaseAPICreate, deleted once.
+        unsafe { tesseract_sys::TessBaseAPIDelete(self.0) }
+    }
+}
+
+/// What the cancel callback reads and writes during one recognition.
+struct Deadline {
+    at: Instant,
+    passed: Cell<bool>,
+}
+
+/// Tesseract calls this between words; `true` stops the recognition.
+unsafe extern "C" fn past_deadline(this: *mut c_void, _words: c_int) -> bool {
+    // SAFETY: `this` is the `Deadline` set by `Engine::recognize`, alive for the whole call.
+    let deadline = unsafe { &*(this as *const Deadline) };
+    if Instant::now() >= deadline.at {
+        deadline.passed.set(true);
+    }
+    deadline.passed.get()
+}
+
+impl Engine {
+    fn new(settings: &OcrSettings) -> Result<Engine, OcrError> {
+        let datapath = settings.tessdata.as_ref().map(|p| p.to_string_lossy().into_owned());
+        let init_err = || OcrError::Init {
+            language: settings.language.clone(),
+            where_: datapath.as_ref().map(|p| format!(" from {p}")).unwrap_or_default(),
+        };
+        let c_datapath = match &datapath {
+            Some(p) => Some(CString::new(p.as_str()).map_err(|_| init_err())?),
+            None => None,
+        };
+        let c_lang = CString::new(settings.language.as_str()).map_err(|_| init_err())?;
+        // SAFETY: plain C API calls on a handle we own; the strings outlive the calls.
+        let engine = unsafe { Engine(tesseract_sys::TessBaseAPICreate()) };
+        let dp = c_datapath.as_ref().map(|c| c.as_ptr()).unwrap_or(std::ptr::null());
+        if unsafe { tesseract_sys::TessBaseAPIInit3(engine.0, dp, c_lang.as_ptr()) } != 0 {
+            return Err(init_err());
+        }
+        let mut engine = engine;
+        engine.set_page_seg_mode(SEG_MODE);
+        // Keep Tesseract's own warnings off the user's terminal.
+        if !engine.set_variable("debug_file", "/dev/null") {
+            return Err(init_err());
+        }
+        Ok(engine)
+    }
+
+    fn set_variable(&mut self, name: &str, value: &str) -> bool {
+        let (Ok(n), Ok(v)) = (CString::new(name), CString::new(value)) else { return false };
+        // SAFETY: valid handle and NUL-terminated strings that outlive the call.
+        unsafe { tesseract_sys::TessBaseAPISetVariable(self.0, n.as_ptr(), v.as_ptr()) != 0 }
+    }
+
+    fn set_page_seg_mode(&mut self, mode: tesseract_sys::TessPageSegMode) {
+        // SAFETY: valid handle.
+        unsafe { tesseract_sys::TessBaseAPISetPageSegMode(self.0, mode) }
+    }
+
+    /// Hand an 8-bit gray image to the engine (it copies the pixels).
+    fn set_image(&mut self, img: &GrayImage, dpi: f32) -> Result<(), OcrError> {
+        let (w, h) = img.dimensions();
+        let (Ok(wi), Ok(hi)) = (i32::try_from(w), i32::try_from(h)) else {
+            return Err(OcrError::Recognize(format!("image of {w} x {h} pixels is too large for Tesseract")));
+        };
+        if w == 0 || h == 0 || img.as_raw().len() < w as usize * h as usize {
+            return Err(OcrError::Recognize(format!("cannot hand a {w} x {h} image to Tesseract")));
+        }
+        // SAFETY: the buffer holds w * h bytes (one per pixel, rows of w bytes) and outlives the
+        // call; Tesseract copies what it keeps.
+        unsafe {
+            tesseract_sys::TessBaseAPISetImage(self.0, img.as_raw().as_ptr(), wi, hi, 1, wi);
+            tesseract_sys::TessBaseAPISetSourceResolution(self.0, dpi.round() as c_int);
+        }
+        Ok(())
+    }
+
+    /// Recognise the image set, stopping between words once `deadline` has passed.
+    fn recognize(&mut self, deadline: Option<(Instant, Duration)>) -> Result<(), OcrError> {
+        let Some((at, limit)) = deadline else {
+            // SAFETY: valid handle; a null monitor is allowed.
+            let rc = unsafe { tesseract_sys::TessBaseAPIRecognize(self.0, std::ptr::null_mut()) };
+            return if rc == 0 { Ok(()) } else { Err(OcrError::Recognize("Tesseract could not recognise the page".into())) };
+        };
+        if Instant::now() >= at {
+            return Err(OcrError::TimedOut(limit.as_secs_f64()));
+        }
+        let state = Deadline { at, passed: Cell::new(false) };
+        // SAFETY: the monitor is created and deleted here; its cancel data (`state`) outlives
+        // the recognition, which is the only time the callback runs.
+        let rc = unsafe {
+            let monitor = tesseract_sys::TessMonitorCreate();
+            if monitor.is_null() {
+                return Err(OcrError::Recognize("Tesseract could not create a progress monitor".into()));
+            }
+            tesseract_sys::TessMonitorSetCancelFunc(monitor, Some(past_deadline));
+            tesseract_sys::TessMonitorSetCancelThis(monitor, &state as *const Deadline as *mut c_void);
+            let ms = at.saturating_duration_since(Instant::now()).as_millis().clamp(1, i32::MAX as u128) as c_int;
+            tesseract_sys::TessMonitorSetDeadlineMSecs(monitor, ms);
+            let rc = tesseract_sys::TessBaseAPIRecognize(self.0, monitor);
+            tesseract_sys::TessMonitorDelete(monitor);
+            rc
+        };
+        if state.passed.get() || Instant::now() >= at {
+            return Err(OcrError::TimedOut(limit.as_secs_f64()));
+        }
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(OcrError::Recognize("Tesseract could not recognise the page".into()))
+        }
+    }
+
+    /// Take a string Tesseract allocated.
+    fn take_text(ptr: *mut std::os::raw::c_char, what: &str) -> Result<String, OcrError> {
+        if ptr.is_null() {
+            return Err(OcrError::Recognize(format!("Tesseract gave no {what}")));
+        }
+        // SAFETY: a NUL-terminated string from Tesseract, freed once with TessDeleteText.
+        unsafe {
+            let s = CStr::from_ptr(ptr).to_string_lossy().into_owned();
+            tesseract_sys::TessDeleteText(ptr);
+            Ok(s)
+        }
+    }
+
+    fn tsv(&mut self) -> Result<String, OcrError> {
+        // SAFETY: valid handle, after recognition.
+        Self::take_text(unsafe { tesseract_sys::TessBaseAPIGetTsvText(self.0, 0) }, "TSV")
+    }
+
+    fn text(&mut self) -> Result<String, OcrError> {
+        // SAFETY: valid handle, after recognition.
+        Self::take_text(unsafe { tesseract_sys::TessBaseAPIGetUTF8Text(self.0) }, "text")
+    }
+
+    fn mean_text_conf(&mut self) -> i32 {
+        // SAFETY: valid handle, after recognition.
+        unsafe { tesseract_sys::TessBaseAPIMeanTextConf(self.0) }
+    }
+}
+
+fn new_engine(settings: &OcrSettings) -> Result<Engine, OcrError> {
+    Engine::new(settings)
 }
 
 /// Check once, before any work, that an engine can start (missing language data: exit 3).
@@ -154,7 +307,7 @@ pub fn check_engine(settings: &OcrSettings) -> Result<(), OcrError> {
 }
 
 thread_local! {
-    static ENGINE: RefCell<Option<Tesseract>> = const { RefCell::new(None) };
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
 /// Recognise a prepared page (on this thread's engine), or take the text it already has.
@@ -174,39 +327,54 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
     }
     match raster {
         Some(raster) => {
-            let text = recognize_image(&raster.image, raster.dpi, settings)?;
+            let (text, deadline) = match recognize_with_deadline(&raster.image, raster.dpi, settings) {
+                Ok(read) => read,
+                // A page that takes too long keeps its image, without text, and its document
+                // goes to review (the note says why): one such page does not cost the others.
+                Err(e @ OcrError::TimedOut(_)) => {
+                    page.source.note = Some(format!("not recognised: {e}"));
+                    return done(page, None, String::new(), TextSource::None, None, vec![]);
+                }
+                Err(e) => return Err(e),
+            };
             let plain = text.plain();
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
             let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
-            let zones = read_numeric_zones(&raster.image, raster.dpi, &text);
+            let zones = read_numeric_zones(&raster.image, raster.dpi, &text, deadline);
             done(page, Some(text), plain, TextSource::Ocr, separator, zones)
         }
         None => done(page, None, String::new(), TextSource::None, None, vec![]),
     }
 }
 
-/// Recognise a grayscale image at a resolution.
+/// Recognise a grayscale image at a resolution (within the settings' page timeout).
 pub fn recognize_image(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Result<PageText, OcrError> {
+    recognize_with_deadline(img, dpi, settings).map(|(text, _)| text)
+}
+
+/// Recognise an image; the page timeout runs from the moment the engine has the image (not
+/// counting the engine's start on a thread's first page). Returns the deadline, which the
+/// page's further reads share.
+#[allow(clippy::type_complexity)]
+fn recognize_with_deadline(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Result<(PageText, Option<(Instant, Duration)>), OcrError> {
     ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let tess = match slot.take() {
+        let mut tess = match slot.take() {
             Some(t) => t,
             None => new_engine(settings)?,
         };
         let (w, h) = img.dimensions();
-        let tess = tess
-            .set_frame(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| OcrError::Recognize(format!("cannot hand the image to Tesseract ({e:?})")))?
-            .set_source_resolution(dpi.round() as i32);
-        let mut tess = tess.recognize().map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
-        let tsv = tess.get_tsv_text(0).map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
+        let set = tess.set_image(img, dpi);
+        let deadline = settings.page_timeout.map(|t| (Instant::now() + t, t));
+        // The engine goes back in its slot whatever happens: it stays usable after a timeout.
+        let result = set.and_then(|()| tess.recognize(deadline)).and_then(|()| tess.tsv());
         *slot = Some(tess);
-        Ok(parse_tsv(&tsv, w, h))
+        Ok((parse_tsv(&result?, w, h), deadline))
     })
 }
 
 /// Read again, as single lines of digits, the boxes after and below numeric labels.
-fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRead> {
+fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
     let is_marker = |w: &str| {
         let t = w.trim_end_matches(['.', ')']);
@@ -252,7 +420,7 @@ fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRea
                 if r <= l + (dpi * 0.3) as u32 || btm <= t + 4 {
                     continue;
                 }
-                if let Ok(Some((text, conf))) = read_digits_line(img, dpi, l, t, r - l, btm - t) {
+                if let Ok(Some((text, conf))) = read_digits_line(img, dpi, (l, t, r - l, btm - t), deadline) {
                     if text.chars().filter(char::is_ascii_digit).count() >= 6 {
                         out.push(ZoneRead { field, line: li, text, conf });
                     }
@@ -264,29 +432,22 @@ fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRea
 }
 
 /// Recognise one box of the image as a single line of digits (and / -).
-fn read_digits_line(img: &GrayImage, dpi: f32, x: u32, y: u32, w: u32, h: u32) -> Result<Option<(String, f32)>, OcrError> {
+/// Recognise one box (x, y, w, h) of the image as a single line of digits (and / -), within
+/// the page's deadline.
+fn read_digits_line(img: &GrayImage, dpi: f32, (x, y, w, h): (u32, u32, u32, u32), deadline: Option<(Instant, Duration)>) -> Result<Option<(String, f32)>, OcrError> {
     let crop = image::imageops::crop_imm(img, x, y, w, h).to_image();
     ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let Some(tess) = slot.take() else { return Ok(None) };
-        let err = |e: String| OcrError::Recognize(e);
-        let (cw, ch) = crop.dimensions();
-        let mut tess = tess
-            .set_variable("tessedit_char_whitelist", "0123456789/-")
-            .map_err(|e| err(format!("{e:?}")))?;
-        tess.set_page_seg_mode(PageSegMode::PsmSingleLine);
-        let tess = tess
-            .set_frame(crop.as_raw(), cw as i32, ch as i32, 1, cw as i32)
-            .map_err(|e| err(format!("{e:?}")))?
-            .set_source_resolution(dpi.round() as i32);
-        let mut tess = tess.recognize().map_err(|e| err(format!("{e:?}")))?;
-        let text = tess.get_text().map_err(|e| err(format!("{e:?}")))?;
+        let Some(mut tess) = slot.take() else { return Ok(None) };
+        tess.set_variable("tessedit_char_whitelist", "0123456789/-");
+        tess.set_page_seg_mode(tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE);
+        let result = tess.set_image(&crop, dpi).and_then(|()| tess.recognize(deadline)).and_then(|()| tess.text());
         let conf = tess.mean_text_conf() as f32 / 100.0;
-        // Back to the page-wide settings for the next page.
-        let mut tess = tess.set_variable("tessedit_char_whitelist", "").map_err(|e| err(format!("{e:?}")))?;
+        // Back to the page-wide settings for the next page, whatever happened.
+        tess.set_variable("tessedit_char_whitelist", "");
         tess.set_page_seg_mode(SEG_MODE);
         *slot = Some(tess);
-        Ok(Some((text.trim().to_string(), conf)))
+        Ok(Some((result?.trim().to_string(), conf)))
     })
 }
 
@@ -359,7 +520,7 @@ mod tests {
             height: 200,
             lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
         };
-        let _ = read_numeric_zones(&img, 200.0, &text);
+        let _ = read_numeric_zones(&img, 200.0, &text, None);
     }
 
     #[test]

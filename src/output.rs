@@ -10,12 +10,21 @@ use std::path::{Path, PathBuf};
 pub const FILE_MODE: u32 = 0o640;
 pub const DIR_MODE: u32 = 0o750;
 
-/// Create a folder (and its parents) with owner+group permissions.
+/// Create a folder (and its missing parents) with owner+group permissions. Every folder it
+/// creates gets exactly DIR_MODE, whatever the umask; existing folders are left as they are.
 pub fn create_dir_all(path: &Path) -> std::io::Result<()> {
     if path.is_dir() {
         return Ok(());
     }
-    DirBuilder::new().recursive(true).mode(DIR_MODE).create(path)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir_all(parent)?;
+    }
+    match DirBuilder::new().mode(DIR_MODE).create(path) {
+        Ok(()) => {}
+        // Another writer made it meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => return Ok(()),
+        Err(e) => return Err(e),
+    }
     // The umask may have removed bits; set them exactly.
     fs::set_permissions(path, Permissions::from_mode(DIR_MODE))
 }
@@ -65,6 +74,11 @@ pub fn remove_temporaries(root: &Path) {
 pub fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = fs::OpenOptions::new().create(true).append(true).mode(FILE_MODE).open(path)?;
+    // A file just created had the umask applied: set the mode exactly (only if it is ours).
+    let meta = f.metadata()?;
+    if meta.len() == 0 && meta.permissions().mode() & 0o777 != FILE_MODE {
+        f.set_permissions(Permissions::from_mode(FILE_MODE))?;
+    }
     f.write_all(format!("{line}\n").as_bytes())?;
     f.sync_data()
 }

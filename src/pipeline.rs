@@ -94,7 +94,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
     let started = chrono::Utc::now();
     let clock = Instant::now();
     validate(config)?;
-    let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone() };
+    let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone(), page_timeout: config.page_timeout };
     let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let classifier = Classifier::new(&catalog);
     output::create_dir_all(&config.out_dir)
@@ -128,10 +128,12 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
             bytes: stat.map(|s| s.0),
             pages: None,
             status: InputStatus::Failed,
-            error: Some(ErrorRecord { kind: "unsupported".into(), message: r.reason.clone() }),
+            error: Some(ErrorRecord { kind: r.kind.into(), message: r.reason.clone() }),
             note: None,
         });
-        if let (true, Some((size, mtime_ns))) = (r.content, stat) {
+        // The content is the problem (not a scan, empty), not access to it: later runs need
+        // not report it again while the file is unchanged.
+        if let (true, Some((size, mtime_ns))) = (r.kind != "io", stat) {
             plan.failed_rejects.push(DoneInput {
                 path: key,
                 size,
@@ -139,7 +141,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
                 sha256: None,
                 status: "failed",
                 pages: None,
-                error_kind: Some("unsupported".into()),
+                error_kind: Some(r.kind.into()),
                 run_id: run_id.clone(),
                 same_as: None,
                 root: r.root.to_string_lossy().into_owned(),
@@ -377,6 +379,7 @@ fn validate(config: &Config) -> Result<(), RunError> {
     if config.out_dir.exists() && !config.out_dir.is_dir() {
         return Err(RunError::Usage(format!("--out {}: exists and is not a folder", config.out_dir.display())));
     }
+    discover::check_roots(&config.inputs, &config.out_dir).map_err(RunError::Usage)?;
     naming::validate(&config.name_template).map_err(RunError::Usage)?;
     if config.jobs == 0 {
         return Err(RunError::Usage("--jobs must be at least 1".into()));

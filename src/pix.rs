@@ -4,6 +4,17 @@
 use image::GrayImage;
 use leptonica_sys as l;
 
+/// Keep Leptonica's own error messages ("Error in pixReadFromTiffStream: ...") off the
+/// user's terminal: casefile reports every failure itself, in one line naming the file.
+/// Process-wide and idempotent; called before any Leptonica work.
+pub fn silence_leptonica() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: sets a global severity level; no pointers involved.
+    ONCE.call_once(|| unsafe {
+        l::setMsgSeverity(l::L_SEVERITY_NONE as l::l_int32);
+    });
+}
+
 /// An owned Leptonica image, destroyed on drop.
 pub struct Pix(*mut l::PIX);
 
@@ -29,6 +40,7 @@ impl Pix {
 
     /// An 8-bit Leptonica copy of a gray image.
     pub fn from_gray(img: &GrayImage) -> Option<Pix> {
+        silence_leptonica();
         let (w, h) = img.dimensions();
         // SAFETY: pixCreate returns a zeroed w x h 8-bit image (or null); we write only within
         // its rows (wpl words each), packing bytes big-endian in 32-bit words as Leptonica does.
@@ -103,6 +115,7 @@ pub fn rotate(img: &GrayImage, degrees: f32) -> Option<GrayImage> {
 /// Read page `index` of a TIFF held in memory (Leptonica reads CCITT G3, which the tiff crate
 /// does not).
 pub fn read_tiff_page(data: &[u8], index: u32) -> Option<GrayImage> {
+    silence_leptonica();
     // SAFETY: Leptonica only reads the slice during the call and returns a new PIX or null.
     unsafe { Pix::from_raw(l::pixReadMemTiff(data.as_ptr(), data.len(), index as i32))?.to_gray() }
 }

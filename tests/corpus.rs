@@ -74,11 +74,18 @@ fn sf2809_is_classified_as_sf2809() {
     assert!(doc["pdf"]["path"].as_str().unwrap().starts_with("review/SF-2809/"), "{}", doc["pdf"]["path"]);
 }
 
-#[test]
-fn peer_corpus_each_file_is_processed_or_refused_cleanly() {
-    let Some(corpus) = shared_corpus() else { return };
-    let dir = corpus.join("peer/ocrmypdf-resources");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+/// One peer-corpus file's outcome.
+struct Row {
+    name: String,
+    outcome: &'static str,
+    secs: f64,
+    message: String,
+}
+
+/// Run every scan of the peer corpus on its own; assert each is processed (a valid searchable
+/// PDF) or refused cleanly (exit 1, one line naming it, failed in the manifest), in bounded time.
+fn run_peer_corpus(dir: &Path) -> Vec<Row> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pdf" | "png" | "jpg")))
@@ -101,21 +108,99 @@ fn peer_corpus_each_file_is_processed_or_refused_cleanly() {
         match o.status.code() {
             Some(0) => {
                 assert_eq!(status, "processed", "{name}");
-                let pdf = out.path().join(m["documents"][0]["pdf"]["path"].as_str().unwrap());
-                assert_qpdf_ok(&pdf);
-                table.push(format!("{name:<30} processed  {:>5} words  {:.1}s", pdftotext(&pdf, None).split_whitespace().count(), took.as_secs_f64()));
+                let mut words = 0;
+                for d in m["documents"].as_array().unwrap() {
+                    let pdf = out.path().join(d["pdf"]["path"].as_str().unwrap());
+                    assert_qpdf_ok(&pdf);
+                    words += pdftotext(&pdf, None).split_whitespace().count();
+                }
+                let pages = m["summary"]["pages"].as_u64().unwrap_or(0);
+                let sources: std::collections::BTreeMap<String, usize> = m["documents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|d| d["pages"].as_array().unwrap().iter().map(|p| p["text_source"].as_str().unwrap_or("?").to_string()))
+                    .fold(Default::default(), |mut acc, s| {
+                        *acc.entry(s).or_default() += 1;
+                        acc
+                    });
+                let sources: Vec<String> = sources.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                let notes: Vec<String> = m["documents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|d| d["pages"].as_array().unwrap().iter().filter_map(|p| p["note"].as_str().map(str::to_string)))
+                    .collect();
+                let mut message = format!("{pages} page(s) ({}), {words} words in the output", sources.join(", "));
+                if !notes.is_empty() {
+                    message.push_str(&format!("; note: {}", notes.join("; ")));
+                }
+                table.push(Row { name, outcome: "processed", secs: took.as_secs_f64(), message });
             }
             Some(1) => {
                 assert_eq!(status, "failed", "{name}");
                 let lines: Vec<&str> = err.lines().collect();
                 assert_eq!(lines.len(), 1, "{name}: one line on stderr, got {err}");
                 assert!(lines[0].contains(&name), "{name}: the line names the file: {err}");
-                table.push(format!("{name:<30} failed     {}", m["inputs"][0]["error"]["message"]));
+                let message = format!("{}: {}", m["inputs"][0]["error"]["kind"].as_str().unwrap_or("?"), m["inputs"][0]["error"]["message"].as_str().unwrap_or("?"));
+                table.push(Row { name, outcome: "refused", secs: took.as_secs_f64(), message });
             }
             other => panic!("{name}: exit code {other:?}: {err}"),
         }
     }
-    eprintln!("{}", table.join("\n"));
+    table
+}
+
+#[test]
+fn peer_corpus_each_file_is_processed_or_refused_cleanly() {
+    let Some(corpus) = shared_corpus() else { return };
+    let rows = run_peer_corpus(&corpus.join("peer/ocrmypdf-resources"));
+    for r in &rows {
+        eprintln!("{:<30} {:<9} {:>6.1}s  {}", r.name, r.outcome, r.secs, r.message);
+    }
+}
+
+/// Refresh docs/peer-corpus.md (the outcome table):
+/// `cargo test --release --test corpus -- --ignored peer_corpus_table`
+#[test]
+#[ignore = "writes docs/peer-corpus.md; run by hand to refresh it"]
+fn peer_corpus_table() {
+    let Some(corpus) = shared_corpus() else { return };
+    let dir = corpus.join("peer/ocrmypdf-resources");
+    let rows = run_peer_corpus(&dir);
+    let origin = std::fs::read_to_string(dir.join("ORIGIN-COMMIT")).unwrap_or_default();
+    let processed = rows.iter().filter(|r| r.outcome == "processed").count();
+    let total: f64 = rows.iter().map(|r| r.secs).sum();
+    let slowest = rows.iter().max_by(|a, b| a.secs.total_cmp(&b.secs)).unwrap();
+    let mut md = String::new();
+    md.push_str("# Peer corpus: OCRmyPDF's test resources
+
+");
+    md.push_str("Every scan (PDF, PNG, JPEG) in `../shared/corpus/peer/ocrmypdf-resources/`");
+    if !origin.trim().is_empty() {
+        md.push_str(&format!(" (OCRmyPDF commit `{}`)", origin.trim()));
+    }
+    md.push_str(", run on its own with `casefile run FILE --split file --quiet` (debug-profile binary,\n");
+    md.push_str("dependencies optimised). Each is processed into a PDF that passes `qpdf --check`, or refused with one\n");
+    md.push_str("line naming it and exit code 1; none may take over ");
+    md.push_str(&format!("{} s (`PER_FILE_LIMIT` in tests/corpus.rs).\n\n", PER_FILE_LIMIT.as_secs()));
+    md.push_str("Generated by `cargo test --test corpus -- --ignored peer_corpus_table` (needs ../shared); the same\n");
+    md.push_str("checks run in CI as `peer_corpus_each_file_is_processed_or_refused_cleanly`.\n\n");
+    md.push_str(&format!(
+        "{} files: {processed} processed, {} refused; {:.0} s in all, slowest {} ({:.1} s). Seconds are wall time on a\n2-core machine shared with other work.\n\n",
+        rows.len(),
+        rows.len() - processed,
+        total,
+        slowest.name,
+        slowest.secs
+    ));
+    md.push_str("| file | outcome | seconds | message |\n|---|---|---:|---|\n");
+    for r in &rows {
+        md.push_str(&format!("| {} | {} | {:.1} | {} |\n", r.name, r.outcome, r.secs, r.message.replace('|', "\\|")));
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/peer-corpus.md");
+    std::fs::write(&path, md).unwrap();
+    eprintln!("wrote {}", path.display());
 }
 
 #[test]

@@ -19,10 +19,24 @@ pub fn casefile() -> Command {
 
 /// Run `casefile run INPUTS --out OUT` with extra args.
 pub fn run(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    run_cmd(inputs, out, extra).output().expect("the casefile binary runs")
+}
+
+/// The command [`run`] runs (options every test run needs go here).
+pub fn run_cmd(inputs: &[&Path], out: &Path, extra: &[&str]) -> Command {
     let mut cmd = casefile();
     // Files made by the test are seconds old: take them at once.
     cmd.arg("run").args(inputs).arg("--out").arg(out).arg("--min-age").arg("0").args(extra);
-    cmd.output().expect("the casefile binary runs")
+    cmd
+}
+
+/// [`run_cmd`] started through `sh -c 'PREFIX; exec "$0" "$@"'`, e.g. to set a umask or a
+/// resource limit for the run alone.
+pub fn run_in_shell(prefix: &str, inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let inner = run_cmd(inputs, out, extra);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("{prefix}; exec \"$0\" \"$@\"")).arg(inner.get_program()).args(inner.get_args());
+    cmd.output().expect("sh runs casefile")
 }
 
 pub fn stderr(o: &Output) -> String {
