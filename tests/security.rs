@@ -62,6 +62,12 @@ fn run_texts(o: &std::process::Output, out: &Path) -> Vec<(String, Vec<u8>)> {
         texts.push((p.display().to_string(), std::fs::read(&p).unwrap()));
     }
     texts.push(("index.jsonl".into(), std::fs::read(out.join("index.jsonl")).unwrap()));
+    // The ledger (SQLite database, its WAL) and anything else casefile keeps for itself.
+    for e in walkdir::WalkDir::new(out.join(".casefile")).into_iter().filter_map(Result::ok) {
+        if e.file_type().is_file() {
+            texts.push((e.path().display().to_string(), std::fs::read(e.path()).unwrap()));
+        }
+    }
     // Output file names too.
     let names: Vec<u8> = walkdir::WalkDir::new(out).into_iter().filter_map(Result::ok).flat_map(|e| e.path().display().to_string().into_bytes().into_iter().chain([b'\n'])).collect();
     texts.push(("file names".into(), names));
@@ -103,6 +109,24 @@ fn no_full_ssn_in_logs_or_manifests_unless_revealed() {
         assert!(found.iter().any(|f| f.contains("manifests") && f.ends_with(&format!("{}…", &ssn[..3]))), "the revealed manifest holds {}…: {found:?}", &ssn[..3]);
     }
     assert!(found.iter().all(|f| f.contains("manifests")), "only the manifest holds them: {found:?}");
+
+    // The ledger holds no OCR text and no field values: not the names, not the birth dates.
+    let truth: Truth = serde_json::from_slice(&std::fs::read(demo().join("truth.json")).unwrap()).unwrap();
+    let ledger: Vec<u8> = texts.iter().filter(|(n, _)| n.contains(".casefile")).flat_map(|(_, b)| b.clone()).collect();
+    assert!(ledger.len() > 1000, "the ledger was read ({} bytes)", ledger.len());
+    for f in &truth.files {
+        for p in &f.pages {
+            for key in ["name", "date_of_birth"] {
+                if let Some(v) = p.fields.get(key) {
+                    let surname = v.split(',').next().unwrap_or(v);
+                    assert!(!ledger.windows(surname.len()).any(|w| w == surname.as_bytes()), "the ledger holds a {key}");
+                }
+            }
+            for w in p.words.iter().filter(|w| w.len() >= 9 && w.chars().all(char::is_alphabetic)) {
+                assert!(!ledger.windows(w.len()).any(|x| x == w.as_bytes()), "the ledger holds OCR text ({w})");
+            }
+        }
+    }
 }
 
 fn assert_modes(out: &Path) {
