@@ -205,8 +205,9 @@ pub fn recognize_image(img: &GrayImage, dpi: f32, settings: &OcrSettings) -> Res
     })
 }
 
-/// Read again, as single lines of digits, the boxes after and below numeric labels.
-fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRead> {
+/// Read again, as single lines of digits, the boxes after and below numeric labels (public for
+/// the benchmark's per-stage profile).
+pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<ZoneRead> {
     let mut out = Vec::new();
     let is_marker = |w: &str| {
         let t = w.trim_end_matches(['.', ')']);
