@@ -173,8 +173,16 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
         return done(page, None, existing, TextSource::Pdf, None, vec![]);
     }
     match raster {
-        Some(raster) => {
-            let text = recognize_image(&raster.image, raster.dpi, settings)?;
+        Some(mut raster) => {
+            let mut text = recognize_image(&raster.image, raster.dpi, settings)?;
+            // Orientation detection only for pages whose reading does not look upright.
+            if !looks_upright(&text) {
+                if let Some(turned) = crate::prepare::turn_upright(&mut page, &raster, settings) {
+                    raster = turned;
+                    text = recognize_image(&raster.image, raster.dpi, settings)?;
+                }
+            }
+            page.unturned = None;
             let plain = text.plain();
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
             let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
@@ -183,6 +191,21 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
         }
         None => done(page, None, String::new(), TextSource::None, None, vec![]),
     }
+}
+
+/// Does a page's first reading look like upright text? Upright pages of the evaluation corpus
+/// read with a mean word confidence of 0.70 or more and at least 40 % of their words
+/// confident (85+) and of three letters or more; pages turned by 90, 180 or 270 degrees read
+/// under 0.45 with under 6 % such words. Pages with fewer than 3 words say too little and get
+/// orientation detection (cheap on a nearly empty page).
+pub fn looks_upright(text: &PageText) -> bool {
+    let words: Vec<&Word> = text.lines.iter().flat_map(|l| l.words.iter()).collect();
+    if words.len() < 3 {
+        return false;
+    }
+    let mean = words.iter().map(|w| w.conf).sum::<f32>() / words.len() as f32;
+    let good = words.iter().filter(|w| w.conf >= 85.0 && w.text.chars().filter(char::is_ascii_alphabetic).count() >= 3).count();
+    mean >= 65.0 && good * 4 >= words.len()
 }
 
 /// Recognise a grayscale image at a resolution.

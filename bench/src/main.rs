@@ -46,6 +46,8 @@ enum Cmd {
     Profile(profile::ProfileArgs),
     /// Make the benchmark corpus and stop.
     Corpus(CorpusArgs),
+    #[command(hide = true)]
+    Probe { dir: PathBuf },
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +115,7 @@ fn main() -> Result<()> {
     match cli.command {
         Cmd::Run(args) => run(args),
         Cmd::Profile(args) => profile::run(args),
+        Cmd::Probe { dir } => profile::probe(dir),
         Cmd::Corpus(args) => {
             generate_corpus(args.pages, args.seed, &args.out)?;
             let pages = corpus_pages(&args.out)?;

@@ -105,18 +105,25 @@ pub fn run(args: ProfileArgs) -> Result<()> {
             };
             let Ok(source) = st.time(stage, || load::load_page(handle, i as u32 + 1, &opts)) else { continue };
             if let Some(r) = source.raster.as_ref() {
-                let (img, dpi) = (&r.image, r.dpi);
+                let img = &r.image;
                 let blank = st.time("  blank check", || prepare::is_blank(img));
                 if !blank {
-                    st.time("  orientation (OSD)", || ocr::detect_orientation(img, dpi, &settings));
                     st.time("  skew detection", || casefile::pix::find_skew(img));
                 }
             }
-            let prepared = st.time("prepare (total)", || prepare::prepare(source, &settings));
-            let raster = prepared.source.raster.as_ref();
-            let (text, separator, zones) = match raster {
-                Some(r) if !prepared.blank => {
-                    let text = st.time("recognition", || ocr::recognize_image(&r.image, r.dpi, &settings))?;
+            let mut prepared = st.time("prepare (total)", || prepare::prepare(source, &settings));
+            let raster = prepared.source.raster.take();
+            let (raster, text, separator, zones) = match raster {
+                Some(mut r) if !prepared.blank => {
+                    let mut text = st.time("recognition", || ocr::recognize_image(&r.image, r.dpi, &settings))?;
+                    if !ocr::looks_upright(&text) {
+                        let turned = st.time("orientation (OSD, when needed)", || prepare::turn_upright(&mut prepared, &r, &settings));
+                        if let Some(turned) = turned {
+                            r = turned;
+                            text = st.time("recognition again (turned)", || ocr::recognize_image(&r.image, r.dpi, &settings))?;
+                        }
+                    }
+                    prepared.unturned = None;
                     let words: usize = text.lines.iter().map(|l| l.words.len()).sum();
                     let sep = if words <= casefile::barcode::MAX_WORDS_ON_A_SEPARATOR {
                         st.time("barcode (pages <= 40 words)", || casefile::barcode::separator_kind(&r.image, r.dpi))
@@ -124,13 +131,12 @@ pub fn run(args: ProfileArgs) -> Result<()> {
                         None
                     };
                     let zones = st.time("zonal digit re-read", || ocr::read_numeric_zones(&r.image, r.dpi, &text));
-                    (Some(text), sep, zones)
+                    (Some(r), Some(text), sep, zones)
                 }
-                _ => (None, None, vec![]),
+                other => (other, None, None, vec![]),
             };
+            let raster = raster.as_ref();
             let dpi = raster.map(|r| r.dpi);
-            let mut prepared = prepared;
-            prepared.source.raster = None;
             let plain = text.as_ref().map(|t| t.plain()).unwrap_or_default();
             let confidence = text.as_ref().and_then(|t| t.mean_confidence());
             let page = RecognizedPage {
@@ -176,6 +182,40 @@ pub fn run(args: ProfileArgs) -> Result<()> {
             .collect();
         let v = serde_json::json!({ "pages": pages, "stages": stages, "total_cpu_seconds_per_page": total / pages as f64, "overhead_cpu_seconds_per_page": (total - recog) / pages as f64 });
         std::fs::write(path, serde_json::to_string_pretty(&v)? + "\n")?;
+    }
+    Ok(())
+}
+
+/// Throwaway probe: recognition figures of each page as it comes (not turned upright).
+pub fn probe(dir: PathBuf) -> Result<()> {
+    let found = casefile::discover::discover(std::slice::from_ref(&dir), None);
+    let settings = OcrSettings { language: "eng".into(), tessdata: None };
+    let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
+    for input in &found.inputs {
+        let Ok(opened) = load::open(input, &opts) else { continue };
+        for (i, h) in opened.pages.iter().enumerate() {
+            let Ok(src) = load::load_page(h, i as u32 + 1, &opts) else { continue };
+            let Some(r) = src.raster.as_ref() else { continue };
+            if prepare::is_blank(&r.image) {
+                continue;
+            }
+            let t0 = thread_cpu();
+            let text = ocr::recognize_image(&r.image, r.dpi, &settings)?;
+            let t1 = thread_cpu();
+            let words: Vec<&ocr::Word> = text.lines.iter().flat_map(|l| l.words.iter()).collect();
+            let good = words.iter().filter(|w| w.conf >= 85.0 && w.text.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 3).count();
+            let osd = ocr::detect_orientation(&r.image, r.dpi, &settings);
+            println!(
+                "{}\t{}\t{:.3}\t{}\t{}\t{:?}\t{:.2}",
+                input.rel_path.display(),
+                i + 1,
+                text.mean_confidence().unwrap_or(0.0),
+                words.len(),
+                good,
+                osd,
+                t1 - t0
+            );
+        }
     }
     Ok(())
 }
