@@ -262,6 +262,9 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<Zon
             if OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
                 continue;
             }
+            if !label_like(&line.words, a, b) || value_already_read(field, text, li, a, b) {
+                continue;
+            }
             let x0 = line.words[a].x0.saturating_sub((dpi * 0.1) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
@@ -285,6 +288,72 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText) -> Vec<Zon
         }
     }
     out
+}
+
+/// Is the label found in words `a..=b` a form's label rather than words of a sentence
+/// ("your Social Security number is needed", "the same name and birth date. Failure ...",
+/// "Social Security Administration")? A label is followed (after "Number", "No.") by nothing,
+/// a parenthesis ("(mm/dd/yyyy)"), the next item's number, or something with digits, a slash or
+/// a hyphen (its value, however badly read); a label that starts its line may also be followed by
+/// another capitalised label (a table's header row).
+fn label_like(words: &[Word], a: usize, b: usize) -> bool {
+    let mut k = b + 1;
+    while let Some(w) = words.get(k) {
+        let t = w.text.trim_matches(|c: char| !c.is_alphanumeric() && c != '#').to_lowercase();
+        if matches!(t.as_str(), "number" | "no" | "num" | "#" | "") {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    if words[b..k].iter().any(|w| w.text.ends_with(':')) {
+        return true;
+    }
+    let Some(next) = words.get(k) else { return true };
+    let t = next.text.as_str();
+    let is_marker = {
+        let s = t.trim_end_matches(['.', ')']);
+        t.len() > s.len() && !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit())
+    };
+    if is_marker || t.starts_with(['(', '[', ':']) || t.chars().any(|c| c.is_ascii_digit() || c == '/' || c == '-') {
+        return true;
+    }
+    let starts_line = a == 0 || words.get(a - 1).is_some_and(|w| {
+        let s = w.text.trim_end_matches(['.', ')']);
+        w.text.len() > s.len() && !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit())
+    });
+    starts_line && t.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Does the page-wide reading already show a valid value for `field` where extraction looks for
+/// it: after the label (words `a..=b` of line `li`) up to the next item number, or below it in
+/// its column on the next two lines? Then the second reading would never be used (extraction
+/// takes the page-wide value first), and costs a recognition of its boxes for nothing.
+fn value_already_read(field: &str, text: &PageText, li: usize, a: usize, b: usize) -> bool {
+    let line = &text.lines[li].words;
+    let is_marker = |w: &str| {
+        let t = w.trim_end_matches(['.', ')']);
+        w.len() > t.len() && !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit())
+    };
+    let join = |words: &[&Word]| words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    let after: Vec<&Word> = line[b + 1..].iter().take_while(|w| !is_marker(&w.text)).collect();
+    if !after.is_empty() && crate::extract::validate(field, &join(&after)).is_some() {
+        return true;
+    }
+    let col_x0 = line[a.saturating_sub(1)].x0.min(line[a].x0) as f32;
+    let col_x1 = line[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0 as f32).unwrap_or(f32::MAX);
+    let slack = (line[b].x1 as f32 - line[a].x0 as f32).max(1.0) * 0.25;
+    text.lines.iter().skip(li + 1).take(2).any(|below| {
+        let in_col: Vec<&Word> = below
+            .words
+            .iter()
+            .filter(|w| {
+                let cx = (w.x0 + w.x1) as f32 / 2.0;
+                cx >= col_x0 - slack && cx < col_x1
+            })
+            .collect();
+        !in_col.is_empty() && crate::extract::validate(field, &join(&in_col)).is_some()
+    })
 }
 
 /// Recognise one box of the image as a single line of digits (and / -).
@@ -384,6 +453,30 @@ mod tests {
             lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
         };
         let _ = read_numeric_zones(&img, 200.0, &text);
+    }
+
+    #[test]
+    fn labels_are_told_from_sentences() {
+        let line = |t: &str| -> Vec<Word> {
+            t.split(' ').enumerate().map(|(i, w)| Word { text: w.into(), x0: i as u32 * 50, y0: 0, x1: i as u32 * 50 + 40, y1: 20, conf: 90.0 }).collect()
+        };
+        // (line, label's first and last word, is a label)
+        let cases = [
+            ("3. Social Security Number", 1, 2, true),
+            ("3. Social Security Number 4. Date of birth", 1, 2, true),
+            ("Social Security No. 123-45-6789", 0, 1, true),
+            ("Date of birth (mm/dd/yyyy)", 0, 2, true),
+            ("2. Date of Birth", 1, 3, true),
+            ("Date of Birth Social Security Number", 0, 2, true),
+            ("Social Security Number: O4l", 0, 1, true),
+            ("your Social Security number is needed to keep your records", 1, 2, false),
+            ("the same name and birth date. Failure to furnish", 4, 5, false),
+            ("write your name and social security number on each sheet.", 4, 5, false),
+            ("and to determine your rights. Social Security Administration", 5, 6, false),
+        ];
+        for (text, a, b, want) in cases {
+            assert_eq!(label_like(&line(text), a, b), want, "{text}");
+        }
     }
 
     #[test]
