@@ -143,7 +143,7 @@ struct Regexes {
 }
 
 /// Validate and normalise a candidate for a field.
-fn validate(field: &str, text: &str) -> Option<String> {
+pub(crate) fn validate(field: &str, text: &str) -> Option<String> {
     let r = regexes();
     match field {
         "ssn" => r.ssn.captures(&squeeze_digit_spaces(text)).and_then(|c| {

@@ -74,6 +74,9 @@ pub enum PdfCodec {
     CcittG4,
     /// Deflate-compressed raw samples.
     Flate,
+    /// A PNG's own compressed data (IDAT) as it is: deflated rows, each led by its PNG filter
+    /// byte (PDF `/Predictor 15`), 8 bits per sample.
+    FlatePng,
 }
 
 /// One decoded page, as the rest of the pipeline sees it.
@@ -288,7 +291,9 @@ fn load_jpeg(data: &Arc<Vec<u8>>, opts: &LoadOptions) -> Result<(Raster, Encoded
     Ok((Raster { image: gray, dpi: dpi.1 }, encoded))
 }
 
-/// PNG and BMP: decode, keep gray or RGB samples (bilevel pages as CCITT G4) for the PDF.
+/// PNG and BMP: decode once for recognition. For the PDF: an 8-bit gray or RGB PNG keeps its
+/// compressed data as it is (no re-encoding); a black-and-white page becomes CCITT G4; other
+/// images are stored as gray or RGB Flate.
 fn load_generic(data: &[u8], kind: FileKind, opts: &LoadOptions) -> Result<(Raster, EncodedImage), String> {
     let img = decode_image(data, kind, opts)?;
     let dpi = match kind {
@@ -298,8 +303,69 @@ fn load_generic(data: &[u8], kind: FileKind, opts: &LoadOptions) -> Result<(Rast
     }
     .map(|(x, y)| (sane_dpi(x, opts.default_dpi), sane_dpi(y, opts.default_dpi)))
     .unwrap_or((opts.default_dpi as f32, opts.default_dpi as f32));
-    let encoded = encode_for_pdf(&img, dpi);
-    Ok((Raster { image: img.to_luma8(), dpi: dpi.1 }, encoded))
+    let bilevel = img.as_luma8().is_some_and(|g| g.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
+    let passthrough = match kind {
+        FileKind::Png if !bilevel => png_idat(data).filter(|p| (p.width, p.height) == (img.width(), img.height())),
+        _ => None,
+    };
+    let encoded = match passthrough {
+        Some(png) => EncodedImage {
+            width: png.width,
+            height: png.height,
+            dpi,
+            color: png.color,
+            bits_per_component: 8,
+            codec: PdfCodec::FlatePng,
+            data: png.idat,
+            invert: false,
+        },
+        None => encode_for_pdf(&img, dpi),
+    };
+    Ok((Raster { image: img.into_luma8(), dpi: dpi.1 }, encoded))
+}
+
+/// A PNG whose compressed data a PDF can show as it is.
+struct PngData {
+    width: u32,
+    height: u32,
+    color: PdfColor,
+    idat: Vec<u8>,
+}
+
+/// The IDAT data of an 8-bit gray or RGB, non-interlaced PNG without transparency (what PDF's
+/// Flate filter with PNG predictors reads as it is); `None` for any other PNG.
+fn png_idat(data: &[u8]) -> Option<PngData> {
+    if !data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return None;
+    }
+    let mut i = 8;
+    let mut header = None;
+    let mut idat = Vec::new();
+    while i + 8 <= data.len() {
+        let len = u32::from_be_bytes(data[i..i + 4].try_into().ok()?) as usize;
+        let kind = &data[i + 4..i + 8];
+        let body = data.get(i + 8..(i + 8).checked_add(len)?)?;
+        match kind {
+            b"IHDR" if body.len() >= 13 => {
+                let w = u32::from_be_bytes(body[0..4].try_into().ok()?);
+                let h = u32::from_be_bytes(body[4..8].try_into().ok()?);
+                // depth 8; colour type 0 (gray) or 2 (RGB); deflate; adaptive filtering; no interlace
+                let color = match (body[8], body[9], body[10], body[11], body[12]) {
+                    (8, 0, 0, 0, 0) => PdfColor::Gray,
+                    (8, 2, 0, 0, 0) => PdfColor::Rgb,
+                    _ => return None,
+                };
+                header = Some((w, h, color));
+            }
+            b"tRNS" => return None,
+            b"IDAT" => idat.extend_from_slice(body),
+            b"IEND" => break,
+            _ => {}
+        }
+        i = i.checked_add(12 + len)?;
+    }
+    let (width, height, color) = header?;
+    (!idat.is_empty()).then_some(PngData { width, height, color, idat })
 }
 
 /// Choose how to store decoded pixels: CCITT G4 for black-and-white pages, gray or RGB Flate
@@ -1119,5 +1185,42 @@ mod tests {
             let r = page_images(pdf_with(s));
             assert!(matches!(&r[0], Err(m) if m.contains("bits per component")), "{bpc}: {r:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod png_tests {
+    use super::*;
+
+    fn png(img: DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn eight_bit_gray_and_rgb_png_data_is_kept_as_it_is() {
+        use std::io::Read;
+        let mut gray = GrayImage::from_pixel(37, 11, image::Luma([200]));
+        gray.put_pixel(3, 4, image::Luma([7]));
+        let data = png(DynamicImage::ImageLuma8(gray.clone()));
+        let p = png_idat(&data).expect("8-bit gray PNG");
+        assert_eq!((p.width, p.height, p.color), (37, 11, PdfColor::Gray));
+        // The IDAT data inflates to one filter byte plus 37 samples per row.
+        let mut rows = Vec::new();
+        flate2::read::ZlibDecoder::new(&p.idat[..]).read_to_end(&mut rows).unwrap();
+        assert_eq!(rows.len(), 11 * 38);
+        let rgb = png(DynamicImage::ImageRgb8(DynamicImage::ImageLuma8(gray.clone()).to_rgb8()));
+        assert_eq!(png_idat(&rgb).map(|p| p.color), Some(PdfColor::Rgb));
+        // Alpha, 16 bits and bilevel pages are not kept as they are.
+        assert!(png_idat(&png(DynamicImage::ImageRgba8(DynamicImage::ImageLuma8(gray.clone()).to_rgba8()))).is_none());
+        assert!(png_idat(&png(DynamicImage::ImageLuma16(DynamicImage::ImageLuma8(gray.clone()).to_luma16()))).is_none());
+        let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: DEFAULT_MAX_PIXELS };
+        let (raster, encoded) = load_generic(&data, FileKind::Png, &opts).unwrap();
+        assert_eq!(raster.image, gray);
+        assert_eq!(encoded.codec, PdfCodec::FlatePng);
+        let bw = GrayImage::from_fn(40, 10, |x, _| image::Luma([if x % 3 == 0 { 0 } else { 255 }]));
+        let (_, encoded) = load_generic(&png(DynamicImage::ImageLuma8(bw)), FileKind::Png, &opts).unwrap();
+        assert_eq!(encoded.codec, PdfCodec::CcittG4);
     }
 }

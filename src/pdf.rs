@@ -244,6 +244,15 @@ fn image_xobject(img: &EncodedImage) -> Stream {
     match img.codec {
         PdfCodec::Dct => dict.set("Filter", "DCTDecode"),
         PdfCodec::Flate => dict.set("Filter", "FlateDecode"),
+        PdfCodec::FlatePng => {
+            dict.set("Filter", "FlateDecode");
+            dict.set("DecodeParms", dictionary! {
+                "Predictor" => 15,
+                "Colors" => match img.color { PdfColor::Gray => 1, PdfColor::Rgb => 3 },
+                "BitsPerComponent" => 8,
+                "Columns" => img.width as i64,
+            });
+        }
         PdfCodec::CcittG4 => {
             dict.set("Filter", "CCITTFaxDecode");
             dict.set("DecodeParms", dictionary! {

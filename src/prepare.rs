@@ -1,15 +1,20 @@
 //! Stage 3, prepare: make a decoded page ready for the recognition engine.
 //!
 //! Decide whether a page is blank (no ink beyond scanner noise: blank pages are not sent to the
-//! engine), turn it upright (Tesseract's orientation detection; 90, 180, 270 degrees) and
-//! straighten it (Leptonica's skew search, up to a few degrees). Only the image given to the
+//! engine), straighten it (Leptonica's skew search, up to a few degrees) and, when needed, turn it
+//! upright (Tesseract's orientation detection; 90, 180, 270 degrees). Only the image given to the
 //! engine is turned: the PDF keeps the original image and gets `/Rotate` plus a text layer
 //! mapped back onto the original pixels through [`PreparedPage::turn`] and
 //! [`PreparedPage::deskew`].
+//!
+//! Orientation detection costs about a third of a recognition, and nearly every page comes
+//! upright: so a page is first recognised as it comes, and only when that reading does not look
+//! like upright text ([`crate::ocr`] decides) is [`turn_upright`] asked to detect the
+//! orientation, turn and straighten the page again from its original pixels.
 
 use image::GrayImage;
 
-use crate::load::SourcePage;
+use crate::load::{Raster, SourcePage};
 use crate::ocr::{self, OcrSettings};
 
 /// Orientation confidence under which a page is left as it is.
@@ -38,43 +43,88 @@ pub struct PreparedPage {
     pub deskew: [f32; 6],
     /// Size of the source image in pixels (what the PDF shows).
     pub source_size: (u32, u32),
+    /// The page's pixels as they came, kept while its orientation is not settled when the
+    /// image given to the engine differs from them (it was straightened).
+    pub unturned: Option<GrayImage>,
 }
 
 const IDENTITY: [f32; 6] = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
-pub fn prepare(mut source: SourcePage, settings: &OcrSettings) -> PreparedPage {
+pub fn prepare(mut source: SourcePage, _settings: &OcrSettings) -> PreparedPage {
     let Some(mut raster) = source.raster.take() else {
-        return PreparedPage { source, blank: false, rotation: 0, skew_degrees: 0.0, turn: IDENTITY, deskew: IDENTITY, source_size: (0, 0) };
+        return PreparedPage {
+            source,
+            blank: false,
+            rotation: 0,
+            skew_degrees: 0.0,
+            turn: IDENTITY,
+            deskew: IDENTITY,
+            source_size: (0, 0),
+            unturned: None,
+        };
     };
     let (w, h) = raster.image.dimensions();
-    let mut page = PreparedPage { blank: is_blank(&raster.image), rotation: 0, skew_degrees: 0.0, turn: IDENTITY, deskew: IDENTITY, source_size: (w, h), source };
+    let mut page = PreparedPage {
+        blank: is_blank(&raster.image),
+        rotation: 0,
+        skew_degrees: 0.0,
+        turn: IDENTITY,
+        deskew: IDENTITY,
+        source_size: (w, h),
+        source,
+        unturned: None,
+    };
     if !page.blank {
-        // Upright first: 90/180/270-degree turns.
-        if let Some((rotation, conf)) = ocr::detect_orientation(&raster.image, raster.dpi, settings) {
-            if rotation != 0 && conf >= MIN_ORIENTATION_CONFIDENCE {
-                raster.image = match rotation {
-                    90 => image::imageops::rotate90(&raster.image),
-                    180 => image::imageops::rotate180(&raster.image),
-                    _ => image::imageops::rotate270(&raster.image),
-                };
-                page.rotation = rotation;
-                page.turn = turn_to_source(rotation, w as f32, h as f32);
-            }
-        }
-        // Then straight: small skews.
-        if let Some((angle, conf)) = crate::pix::find_skew(&raster.image) {
-            if angle.abs() >= MIN_SKEW && angle.abs() <= MAX_SKEW && conf >= MIN_SKEW_CONFIDENCE {
-                if let Some(straight) = crate::pix::rotate(&raster.image, angle) {
-                    let (uw, uh) = straight.dimensions();
-                    page.deskew = deskew_to_upright(angle, uw as f32, uh as f32);
-                    raster.image = straight;
-                    page.skew_degrees = (angle * 100.0).round() / 100.0;
-                }
-            }
+        // Straight: small skews. (A page turned by 180 degrees has the same skew; a sideways one
+        // is straightened again once turned, see `turn_upright`.)
+        if let Some(straight) = straighten(&mut page, &raster.image) {
+            page.unturned = Some(std::mem::replace(&mut raster.image, straight));
         }
     }
     page.source.raster = Some(raster);
     page
+}
+
+/// Find the skew of `img`; when it is worth correcting, record it in `page` and return the
+/// straightened image.
+fn straighten(page: &mut PreparedPage, img: &GrayImage) -> Option<GrayImage> {
+    let (angle, conf) = crate::pix::find_skew(img)?;
+    if angle.abs() < MIN_SKEW || angle.abs() > MAX_SKEW || conf < MIN_SKEW_CONFIDENCE {
+        return None;
+    }
+    let straight = crate::pix::rotate(img, angle)?;
+    let (uw, uh) = straight.dimensions();
+    page.deskew = deskew_to_upright(angle, uw as f32, uh as f32);
+    page.skew_degrees = (angle * 100.0).round() / 100.0;
+    Some(straight)
+}
+
+/// Called when the reading of a page (as prepared by [`prepare`]) does not look upright: detect
+/// its orientation on the original pixels and, when it is turned, return the image to recognise
+/// instead (turned upright, then straightened), with `page` updated to match. `None`: leave the
+/// page as it is.
+pub fn turn_upright(page: &mut PreparedPage, current: &Raster, settings: &OcrSettings) -> Option<Raster> {
+    let unturned = page.unturned.take();
+    let original = unturned.as_ref().unwrap_or(&current.image);
+    let (rotation, conf) = ocr::detect_orientation(original, current.dpi, settings)?;
+    if rotation == 0 || conf < MIN_ORIENTATION_CONFIDENCE {
+        return None;
+    }
+    let (w, h) = original.dimensions();
+    let mut image = match rotation {
+        90 => image::imageops::rotate90(original),
+        180 => image::imageops::rotate180(original),
+        _ => image::imageops::rotate270(original),
+    };
+    drop(unturned);
+    page.rotation = rotation;
+    page.turn = turn_to_source(rotation, w as f32, h as f32);
+    page.deskew = IDENTITY;
+    page.skew_degrees = 0.0;
+    if let Some(straight) = straighten(page, &image) {
+        image = straight;
+    }
+    Some(Raster { image, dpi: current.dpi })
 }
 
 /// From the turned (upright) image's pixels back to the original's, for a clockwise turn of
