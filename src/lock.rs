@@ -45,6 +45,14 @@ impl OutputLock {
             .mode(crate::output::FILE_MODE)
             .open(&path)
             .map_err(io)?;
+        // Created under the umask: set owner+group read/write exactly, like every output file.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
+            if mode != crate::output::FILE_MODE {
+                let _ = file.set_permissions(std::fs::Permissions::from_mode(crate::output::FILE_MODE));
+            }
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
