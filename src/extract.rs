@@ -24,6 +24,9 @@ pub struct Field {
     pub confidence: f32,
     /// 1-based page of the document.
     pub page: u32,
+    /// When the document's pages read different values: what the review should know (no
+    /// values: they may be SSNs).
+    pub disagreement: Option<String>,
 }
 
 /// A word with its horizontal extent (pixels; for text without positions, word indices).
@@ -264,7 +267,7 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     let mut out = BTreeMap::new();
     for field in &wanted {
         let Some(rule) = catalog.fields.get(field) else { continue };
-        let found = find_field(field, rule, &pages).or_else(|| from_zones(field, &zones));
+        let found = find_field(field, rule, &pages, &zones);
         if let Some(f) = found {
             out.insert(field.clone(), f);
         }
@@ -272,45 +275,55 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     out
 }
 
-/// A numeric field from the digits-only second readings, first page first.
-fn from_zones(field: &str, zones: &[Vec<crate::ocr::ZoneRead>]) -> Option<Field> {
-    for (pi, page) in zones.iter().enumerate() {
-        for z in page.iter().filter(|z| z.field == field) {
-            if let Some(value) = validate(field, &z.text) {
-                return Some(Field { value, confidence: ((z.conf * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1 });
+/// A numeric field from a page's digits-only second readings.
+fn from_zones(field: &str, zones: &[crate::ocr::ZoneRead], pi: usize) -> Option<Field> {
+    zones.iter().filter(|z| z.field == field).find_map(|z| {
+        validate(field, &z.text).map(|value| Field { value, confidence: ((z.conf * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
+    })
+}
+
+/// The applicant's value of `field` on one page (0-based `pi`), read after or below its label.
+fn labelled_on_page(field: &str, rule: &FieldRule, labels: &[Vec<String>], lines: &[L], pi: usize) -> Option<Field> {
+    let excluded = |words: &[W], a: usize, b: usize| {
+        let context: String = words[a.saturating_sub(4)..b].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+        rule.exclude.iter().any(|x| context.contains(&x.to_lowercase()))
+    };
+    // Only the first label that is the applicant's counts: when its value cannot be read, a
+    // later label (a family member's, a plan's) must not stand in.
+    for li in 0..lines.len() {
+        let words = &lines[li].words;
+        for label in labels {
+            let Some((a, b, sim)) = find_label(words, label) else { continue };
+            if excluded(words, a, b) {
+                continue;
             }
+            for (cand, weight) in candidates(lines, li, a, b) {
+                if let Some((value, conf)) = pick(field, &cand) {
+                    let confidence = ((conf * sim * weight) * 1000.0).round() / 1000.0;
+                    return Some(Field { value, confidence, page: pi as u32 + 1, disagreement: None });
+                }
+            }
+            return None;
         }
     }
     None
 }
 
-fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> {
+/// A field's value in a document: each form page gives at most one reading (its labelled value,
+/// else its digits-only second reading); the value most pages read wins, the earliest page
+/// breaking ties. Pages that read something else lower the confidence and are reported (without
+/// the values: they may be SSNs) so that the document goes to review.
+fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<crate::ocr::ZoneRead>]) -> Option<Field> {
     let mut labels: Vec<Vec<String>> = rule.labels.iter().map(|l| l.split_whitespace().map(norm).filter(|t| !t.is_empty()).collect()).collect();
     // Longest labels first: "Name (Last, First, Middle)" before "Name".
     labels.sort_by_key(|l| std::cmp::Reverse(l.concat().len()));
-    let excluded = |words: &[W], a: usize, b: usize| {
-        let context: String = words[a.saturating_sub(4)..b].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
-        rule.exclude.iter().any(|x| context.contains(&x.to_lowercase()))
-    };
-    for (pi, lines) in pages.iter().enumerate() {
-        // On each page only the first label that is the applicant's counts: when its value
-        // cannot be read, a later label (a family member's, a plan's) must not stand in.
-        'page: for li in 0..lines.len() {
-            let words = &lines[li].words;
-            for label in &labels {
-                let Some((a, b, sim)) = find_label(words, label) else { continue };
-                if excluded(words, a, b) {
-                    continue;
-                }
-                for (cand, weight) in candidates(lines, li, a, b) {
-                    if let Some((value, conf)) = pick(field, &cand) {
-                        let confidence = ((conf * sim * weight) * 1000.0).round() / 1000.0;
-                        return Some(Field { value, confidence, page: pi as u32 + 1 });
-                    }
-                }
-                break 'page;
-            }
-        }
+    let readings: Vec<Field> = pages
+        .iter()
+        .enumerate()
+        .filter_map(|(pi, lines)| labelled_on_page(field, rule, &labels, lines, pi).or_else(|| zones.get(pi).and_then(|z| from_zones(field, z, pi))))
+        .collect();
+    if let Some(best) = vote(field, &readings) {
+        return Some(best);
     }
     // Without a label: an identifier with an unmistakable shape, on a line that names no one else.
     if matches!(field, "claim_number") {
@@ -322,12 +335,36 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>]) -> Option<Field> 
                     continue;
                 }
                 if let Some(v) = validate(field, &text) {
-                    return Some(Field { value: v, confidence: 0.6, page: pi as u32 + 1 });
+                    return Some(Field { value: v, confidence: 0.6, page: pi as u32 + 1, disagreement: None });
                 }
             }
         }
     }
     None
+}
+
+/// The value most readings agree on (the earliest page's among equals); its confidence scaled
+/// by the share of readings that agree, and a note when some do not. Names and agencies are
+/// written differently from page to page ("DOE, JANE" and "Jane Doe"): the earliest page's
+/// stands.
+fn vote(field: &str, readings: &[Field]) -> Option<Field> {
+    if !matches!(field, "ssn" | "date_of_birth" | "claim_number") {
+        return readings.first().cloned();
+    }
+    let mut best: Option<(usize, &Field)> = None;
+    for r in readings {
+        let n = readings.iter().filter(|o| o.value == r.value).count();
+        if best.is_none_or(|(bn, _)| n > bn) {
+            best = Some((n, r));
+        }
+    }
+    let (n, f) = best?;
+    let mut out = f.clone();
+    if n < readings.len() {
+        out.confidence = ((f.confidence * n as f32 / readings.len() as f32) * 1000.0).round() / 1000.0;
+        out.disagreement = Some(format!("pages disagree on {field}: {n} of {} pages read the value kept", readings.len()));
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -355,6 +392,32 @@ mod tests {
         assert_eq!(validate("name", "to be enrolled in."), None, "a sentence fragment is no name");
         assert_eq!(validate("agency", "Department of Veterans Affairs").as_deref(), Some("Department of Veterans Affairs"));
         assert_eq!(validate("agency", "may allow you to enroll in order to:"), None);
+    }
+
+    fn reading(value: &str, page: u32) -> Field {
+        Field { value: value.into(), confidence: 0.9, page, disagreement: None }
+    }
+
+    #[test]
+    fn pages_vote_on_numeric_fields() {
+        // A misread on the first page is outvoted by two later pages, and the review is told.
+        let r = [reading("958-97-1850", 1), reading("958-97-9850", 2), reading("958-97-9850", 3)];
+        let f = vote("ssn", &r).unwrap();
+        assert_eq!((f.value.as_str(), f.page), ("958-97-9850", 2));
+        assert!((f.confidence - 0.6).abs() < 1e-3, "{}", f.confidence);
+        let note = f.disagreement.unwrap();
+        assert!(note.contains("2 of 3") && !note.contains("9850"), "no value in the note: {note}");
+        // Even: the earliest page's value, flagged.
+        let f = vote("date_of_birth", &[reading("1955-04-20", 1), reading("1955-04-28", 2)]).unwrap();
+        assert_eq!(f.value, "1955-04-20");
+        assert!(f.disagreement.is_some());
+        // Agreement: nothing to report.
+        let f = vote("ssn", &[reading("958-97-9850", 1), reading("958-97-9850", 3)]).unwrap();
+        assert_eq!((f.page, f.disagreement), (1, None));
+        // Names are written differently from page to page: the first page's stands.
+        let f = vote("name", &[reading("DOE, JANE", 1), reading("Jane Doe", 2), reading("Jane Doe", 3)]).unwrap();
+        assert_eq!((f.value.as_str(), f.disagreement), ("DOE, JANE", None));
+        assert_eq!(vote("ssn", &[]), None);
     }
 
     #[test]

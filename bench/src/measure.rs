@@ -1,5 +1,5 @@
 //! Run commands and measure them: wall time, CPU time of every process (`wait4`), and peak
-//! resident memory, both of the largest single process (`ru_maxrss`) and of all the tool's
+//! resident memory, both of the largest single process (its `VmHWM`, sampled) and of all the tool's
 //! processes together (the sum of their RSS, sampled every 20 ms from /proc).
 
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ pub struct Measured {
     pub sys_secs: f64,
     /// Largest sum of RSS over all of our descendant processes at one time.
     pub peak_tree_rss_kb: u64,
-    /// Largest `ru_maxrss` of one process (and its own waited-for children).
+    /// Largest high-water mark (`VmHWM`) of one process, sampled every 20 ms.
     pub max_proc_rss_kb: u64,
     /// Commands that exited with a failure status.
     pub failures: usize,
@@ -43,13 +43,16 @@ pub fn ensure_omp_thread_limit() {
 pub fn run_all(cmds: Vec<Command>, parallel: usize, log: &Path) -> Result<Measured> {
     let log_file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let peak = AtomicU64::new(0);
+    let hwm_peak = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     let mut m = Measured::default();
     std::thread::scope(|s| -> Result<()> {
         s.spawn(|| {
             while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(descendants_rss_kb(), Ordering::Relaxed);
+                let (sum, hwm) = descendants_rss_kb();
+                peak.fetch_max(sum, Ordering::Relaxed);
+                hwm_peak.fetch_max(hwm, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
@@ -81,7 +84,9 @@ pub fn run_all(cmds: Vec<Command>, parallel: usize, log: &Path) -> Result<Measur
                 running -= 1;
                 m.user_secs += ru.ru_utime.tv_sec as f64 + ru.ru_utime.tv_usec as f64 / 1e6;
                 m.sys_secs += ru.ru_stime.tv_sec as f64 + ru.ru_stime.tv_usec as f64 / 1e6;
-                m.max_proc_rss_kb = m.max_proc_rss_kb.max(ru.ru_maxrss.max(0) as u64);
+                // Not ru_maxrss: Linux carries the forking process's high-water mark across exec
+                // into the child's, so every tool would be charged this harness's memory
+                // (372 MB after generating a corpus). VmHWM, sampled, is the exec'd program's own.
                 if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
                     m.failures += 1;
                 }
@@ -91,15 +96,17 @@ pub fn run_all(cmds: Vec<Command>, parallel: usize, log: &Path) -> Result<Measur
         result
     })?;
     m.wall_secs = started.elapsed().as_secs_f64();
+    m.max_proc_rss_kb = hwm_peak.load(Ordering::Relaxed);
     m.peak_tree_rss_kb = peak.load(Ordering::Relaxed).max(m.max_proc_rss_kb);
     Ok(m)
 }
 
-/// Sum of the resident memory of every descendant of this process, in KiB.
-fn descendants_rss_kb() -> u64 {
+/// Sum of the resident memory of every descendant of this process, and the largest high-water
+/// mark (VmHWM) among them, in KiB.
+fn descendants_rss_kb() -> (u64, u64) {
     let me = std::process::id();
     let mut parent_of: HashMap<u32, u32> = HashMap::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let Ok(dir) = std::fs::read_dir("/proc") else { return (0, 0) };
     for e in dir.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
@@ -110,6 +117,7 @@ fn descendants_rss_kb() -> u64 {
     }
     let page_kb = (unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) / 1024) as u64;
     let mut total = 0;
+    let mut hwm = 0;
     for (&pid, _) in parent_of.iter() {
         // Walk up to see whether `me` is an ancestor.
         let mut p = pid;
@@ -128,9 +136,13 @@ fn descendants_rss_kb() -> u64 {
             if let Ok(statm) = std::fs::read_to_string(format!("/proc/{pid}/statm")) {
                 total += statm.split_whitespace().nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) * page_kb;
             }
+            if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+                hwm = hwm.max(kb.unwrap_or(0));
+            }
         }
     }
-    total
+    (total, hwm)
 }
 
 /// What machine the figures come from.
