@@ -284,8 +284,11 @@ fn from_zones(field: &str, zones: &[crate::ocr::ZoneRead], pi: usize) -> Option<
 
 /// The applicant's value of `field` on one page (0-based `pi`), read after or below its label.
 fn labelled_on_page(field: &str, rule: &FieldRule, labels: &[Vec<String>], lines: &[L], pi: usize) -> Option<Field> {
+    // A label's context is its line from the item it belongs to: "2. Spouse's date of birth",
+    // and a table's header row ("Name of beneficiary | Relationship | Date of birth").
     let excluded = |words: &[W], a: usize, b: usize| {
-        let context: String = words[a.saturating_sub(4)..b].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+        let item = words[..a].iter().rposition(|w| is_item_marker(&w.text)).unwrap_or(0);
+        let context: String = words[item..b].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         rule.exclude.iter().any(|x| context.contains(&x.to_lowercase()))
     };
     // Only the first label that is the applicant's counts: when its value cannot be read, a
@@ -418,6 +421,29 @@ mod tests {
         let f = vote("name", &[reading("DOE, JANE", 1), reading("Jane Doe", 2), reading("Jane Doe", 3)]).unwrap();
         assert_eq!((f.value.as_str(), f.disagreement), ("DOE, JANE", None));
         assert_eq!(vote("ssn", &[]), None);
+    }
+
+    /// A line of words 100 px apart from x (one word per 90 px).
+    fn line_at(x: f32, text: &str) -> L {
+        L { words: text.split(' ').enumerate().map(|(i, t)| W { text: t.into(), x0: x + i as f32 * 100.0, x1: x + i as f32 * 100.0 + 90.0, conf: 0.9 }).collect() }
+    }
+
+    /// Regression (case-022, SF 2823): the beneficiary table's header "Name of beneficiary
+    /// (Last, First, Middle) | Relationship | Date of birth" gave the beneficiary's birth date
+    /// as the insured's: the words naming someone else were more than four words before the
+    /// label.
+    #[test]
+    fn regression_beneficiary_table_header_is_someone_else() {
+        let catalog = Catalog::builtin().unwrap();
+        let rule = &catalog.fields["date_of_birth"];
+        let page = vec![
+            line_at(0.0, "Name of beneficiary (Last, First, Middle) Relationship Date of birth"),
+            line_at(0.0, "IVERSON, MEI R. WIFE 02/28/1945"),
+        ];
+        assert_eq!(find_field("date_of_birth", rule, &[page], &[]), None);
+        // The insured's own numbered item is still read.
+        let page = vec![line_at(0.0, "1. Insured's name 2. Date of birth (mm/dd/yyyy)"), line_at(0.0, "WINSLOW, EMEKA 03/16/1954")];
+        assert_eq!(find_field("date_of_birth", rule, &[page], &[]).map(|f| f.value).as_deref(), Some("1954-03-16"));
     }
 
     #[test]
