@@ -38,6 +38,9 @@ struct Cli {
     /// Minimum number of documents for the case set [default: 120; implies --set case].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     docs: Option<u32>,
+    /// Scan resolution of the case set [default: 200].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(100..=600))]
+    dpi: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -75,6 +78,9 @@ fn main() -> Result<()> {
             )
             .exit(),
     };
+    if cli.dpi.is_some() && !matches!(set, Set::Case(_)) {
+        Cli::command().error(ErrorKind::ArgumentConflict, "--dpi applies only to --set case").exit();
+    }
     let started = Instant::now();
     let fonts = Fonts::load()?;
     std::fs::create_dir_all(&cli.out).with_context(|| format!("creating {}", cli.out.display()))?;
@@ -99,7 +105,7 @@ fn main() -> Result<()> {
                      fonts-breip); hand printing is simulated with a plain sans font"
                 );
             }
-            case::generate(docs, case::DEFAULT_DPI, cli.seed, &fonts, &hand, &sink)?
+            case::generate(docs, cli.dpi.unwrap_or(case::DEFAULT_DPI), cli.seed, &fonts, &hand, &sink)?
         }
         _ => sets::generate(set.name(), &set.jobs(), cli.seed, &fonts, &sink)?,
     };
