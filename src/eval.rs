@@ -48,6 +48,9 @@ pub struct TruthDocument {
     pub pages: Vec<TruthPageRef>,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// Values hand-printed rather than typed (the generator's truth says which).
+    #[serde(default)]
+    pub handwritten: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -90,6 +93,14 @@ pub struct Report {
     pub form: Score,
     pub boundaries: Score,
     pub fields: BTreeMap<String, Score>,
+    /// The same, split: documents whose values are typed, and hand-printed.
+    pub fields_typed: BTreeMap<String, Score>,
+    pub fields_handwritten: BTreeMap<String, Score>,
+    /// Values read but wrong (the rest of the misses are absent, and send the document to review).
+    pub fields_wrong: BTreeMap<String, u32>,
+    /// Identifiers (SSN, date of birth, claim number) read wrong in a document *not* flagged
+    /// for review: the errors nobody would look at.
+    pub identifiers_wrong_unflagged: u32,
     pub upright: Score,
     pub separators_found: Score,
     /// Documents given a wrong form and *not* flagged for review (must be 0).
@@ -130,6 +141,8 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
             r.boundaries.add(false);
             for f in SCORED_FIELDS.iter().filter(|f| td.form != "unknown" && td.fields.contains_key(**f)) {
                 r.fields.entry(f.to_string()).or_default().add(false);
+                let split = if td.handwritten { &mut r.fields_handwritten } else { &mut r.fields_typed };
+                split.entry(f.to_string()).or_default().add(false);
             }
             *r.confusions.entry(format!("{} -> (no document)", td.form)).or_default() += 1;
             continue;
@@ -149,15 +162,7 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
         if td.form == "unknown" {
             continue;
         }
-        for f in SCORED_FIELDS {
-            let Some(want) = td.fields.get(*f) else { continue };
-            let got = pd.fields.get(*f).map(|v| v.value.as_str());
-            let ok = got.is_some_and(|g| field_matches(f, want, g));
-            r.fields.entry(f.to_string()).or_default().add(ok);
-            if !ok {
-                r.field_errors.push(format!("{} ({}): {f}: want {:?}, got {:?}", td.id, td.form, mask(f, want), got.map(|g| mask(f, g))));
-            }
-        }
+        score_fields(&mut r, td, &pd.fields, pd.review.required);
     }
     for d in &manifest.documents {
         if d.review.required {
@@ -186,6 +191,27 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
         r.separators_found.add(found.contains(s));
     }
     r
+}
+
+/// Score the fields a document of a known form shows, against what casefile read from it.
+fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crate::manifest::FieldRecord>, flagged: bool) {
+    for f in SCORED_FIELDS {
+        let Some(want) = td.fields.get(*f) else { continue };
+        let got = read.get(*f).map(|v| v.value.as_str());
+        let ok = got.is_some_and(|g| field_matches(f, want, g));
+        r.fields.entry(f.to_string()).or_default().add(ok);
+        let split = if td.handwritten { &mut r.fields_handwritten } else { &mut r.fields_typed };
+        split.entry(f.to_string()).or_default().add(ok);
+        if !ok && got.is_some() {
+            *r.fields_wrong.entry(f.to_string()).or_default() += 1;
+            if !flagged && matches!(*f, "ssn" | "date_of_birth" | "claim_number") {
+                r.identifiers_wrong_unflagged += 1;
+            }
+        }
+        if !ok {
+            r.field_errors.push(format!("{} ({}): {f}: want {:?}, got {:?}", td.id, td.form, mask(f, want), got.map(|g| mask(f, g))));
+        }
+    }
 }
 
 fn norm(s: &str) -> String {
@@ -228,6 +254,7 @@ pub fn load_truth(path: &Path) -> Result<Truth, String> {
                     form: p.form.clone(),
                     pages: vec![TruthPageRef { path: f.path.clone(), page: p.page }],
                     fields: p.fields.clone(),
+                    handwritten: false,
                 })
             })
             .collect();
@@ -255,9 +282,24 @@ pub fn render(r: &Report, scans: &[PathBuf]) -> String {
             let target = matches!(*f, "ssn" | "date_of_birth" | "claim_number").then_some(95.0);
             let name = if *f == "ssn" { "ssn (last four)".to_string() } else { f.to_string() };
             s.push_str(&line(&name, sc, target));
+            let typed = r.fields_typed.get(*f).copied().unwrap_or_default();
+            let hand = r.fields_handwritten.get(*f).copied().unwrap_or_default();
+            if hand.total > 0 {
+                s.push_str(&format!(
+                    "    typed {:.1} % ({}/{}), hand-printed {:.1} % ({}/{}); read wrong {}, the rest absent\n",
+                    typed.percent(),
+                    typed.right,
+                    typed.total,
+                    hand.percent(),
+                    hand.right,
+                    hand.total,
+                    r.fields_wrong.get(*f).copied().unwrap_or(0)
+                ));
+            }
         }
     }
     s.push_str("  (fields are scored on documents of known forms; unrecognised paper goes to review)\n");
+    s.push_str(&format!("  identifiers read wrong, not flagged for review  {}\n", r.identifiers_wrong_unflagged));
     s.push_str(&line("pages upright", &r.upright, Some(100.0)));
     if r.separators_found.total > 0 {
         s.push_str(&line("separator sheets found", &r.separators_found, None));
@@ -287,5 +329,32 @@ mod tests {
         assert!(!field_matches("ssn", "912-34-5678", "***-**-5679"));
         assert!(field_matches("name", "DOE, JANE M", "Doe, Jane M."));
         assert!(!field_matches("date_of_birth", "1961-04-02", "1961-04-03"));
+    }
+
+    #[test]
+    fn fields_are_split_by_typed_and_hand_printed_and_wrong_from_absent() {
+        let doc = |hand: bool| TruthDocument {
+            id: "d".into(),
+            form: "SF 3107".into(),
+            pages: vec![],
+            fields: [("ssn".to_string(), "912-34-5678".to_string()), ("date_of_birth".to_string(), "1950-01-02".to_string())].into(),
+            handwritten: hand,
+        };
+        let rec = |v: &str| crate::manifest::FieldRecord { value: v.into(), confidence: 0.9, page: 1 };
+        let mut r = Report::default();
+        score_fields(&mut r, &doc(false), &[("ssn".to_string(), rec("***-**-5678")), ("date_of_birth".to_string(), rec("1950-01-02"))].into(), false);
+        score_fields(&mut r, &doc(true), &[("ssn".to_string(), rec("***-**-5679"))].into(), true);
+        assert_eq!(r.identifiers_wrong_unflagged, 0, "the wrong SSN's document is flagged");
+        score_fields(&mut r, &doc(true), &[("ssn".to_string(), rec("***-**-5679"))].into(), false);
+        assert_eq!(r.identifiers_wrong_unflagged, 1);
+        assert_eq!((r.fields["ssn"].right, r.fields["ssn"].total), (1, 3));
+        assert_eq!((r.fields_typed["ssn"].right, r.fields_typed["ssn"].total), (1, 1));
+        assert_eq!((r.fields_handwritten["ssn"].right, r.fields_handwritten["ssn"].total), (0, 2));
+        assert_eq!((r.fields_handwritten["date_of_birth"].right, r.fields_handwritten["date_of_birth"].total), (0, 2));
+        assert_eq!(r.fields_wrong.get("ssn"), Some(&2), "a wrong value is counted as wrong");
+        assert_eq!(r.fields_wrong.get("date_of_birth"), None, "an absent value is not");
+        let text = render(&r, &[]);
+        assert!(text.contains("hand-printed 0.0 % (0/2); read wrong 2"), "{text}");
+        assert!(text.contains("identifiers read wrong, not flagged for review  1"), "{text}");
     }
 }

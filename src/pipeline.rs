@@ -1028,7 +1028,7 @@ fn build_document(w: &Writer, doc: &Document, id: &str) -> Result<Built, String>
             if !others.is_empty() {
                 review.reasons.push(format!("pages disagree: some look like {}", others.join(", ")));
             }
-            review.reasons.extend(fields.values().filter_map(|f| f.disagreement.clone()));
+            review.reasons.extend(extract::review_reasons(&fields));
         }
     }
     for p in &doc.pages {
