@@ -40,6 +40,9 @@ pub struct Config {
     /// Longest one page's recognition may take; a page that takes longer keeps its image
     /// without text and its document goes to review. `None`: no limit.
     pub page_timeout: Option<std::time::Duration>,
+    /// Recognise gray and colour pages of high resolution from a copy reduced to this many dpi
+    /// (see [`crate::ocr::OcrSettings::recognition_dpi`]); `None`: at the scan's resolution.
+    pub recognition_dpi: Option<f32>,
 }
 
 /// Default of `--min-age`.
@@ -60,6 +63,7 @@ impl Config {
             quiet: false,
             max_pixels: crate::load::DEFAULT_MAX_PIXELS,
             page_timeout: Some(std::time::Duration::from_secs_f64(crate::ocr::DEFAULT_PAGE_TIMEOUT_SECS)),
+            recognition_dpi: crate::ocr::DEFAULT_RECOGNITION_DPI,
             split: crate::separate::Split::Auto,
             catalog: None,
             name_template: crate::naming::DEFAULT_TEMPLATE.to_string(),
@@ -79,6 +83,7 @@ impl Config {
             "catalog": self.catalog.as_ref().map(|p| p.display().to_string()),
             "name_template": self.name_template,
             "page_timeout_secs": self.page_timeout.map(|t| t.as_secs_f64()),
+            "recognition_dpi": self.recognition_dpi,
         })
     }
 }

@@ -96,6 +96,9 @@ pub struct SourcePage {
 pub struct Raster {
     pub image: GrayImage,
     pub dpi: f32,
+    /// The file states no plausible resolution: `dpi` is `--default-dpi`, which may be wrong (a
+    /// 200-dpi scan taken for 300 dpi must not be reduced for recognition as if it were one).
+    pub dpi_assumed: bool,
 }
 
 /// What the loader needs to know from the run's configuration.
@@ -192,6 +195,16 @@ pub fn load_page(handle: &PageHandle, page_no: u32, opts: &LoadOptions) -> Resul
     }
 }
 
+/// A file's stated resolution (x, y), when plausible; else the default, and `true`: assumed.
+fn stated_dpi(stated: Option<(f32, f32)>, default: u32) -> ((f32, f32), bool) {
+    let plausible = |v: f32| v.is_finite() && (50.0..=2400.0).contains(&v);
+    match stated {
+        Some((x, y)) if plausible(x) && plausible(y) => ((x, y), false),
+        Some((x, y)) => ((sane_dpi(x, default), sane_dpi(y, default)), true),
+        None => ((default as f32, default as f32), true),
+    }
+}
+
 fn sane_dpi(dpi: f32, default: u32) -> f32 {
     if dpi.is_finite() && (50.0..=2400.0).contains(&dpi) {
         dpi
@@ -267,8 +280,7 @@ fn load_jpeg(data: &Arc<Vec<u8>>, opts: &LoadOptions) -> Result<(Raster, Encoded
     let info = jpeg_header(data);
     let img = decode_image(data, FileKind::Jpeg, opts)?;
     let (w, h) = (img.width(), img.height());
-    let dpi = info.as_ref().and_then(|i| i.dpi).map(|(x, y)| (sane_dpi(x, opts.default_dpi), sane_dpi(y, opts.default_dpi)));
-    let dpi = dpi.unwrap_or((opts.default_dpi as f32, opts.default_dpi as f32));
+    let (dpi, dpi_assumed) = stated_dpi(info.as_ref().and_then(|i| i.dpi), opts.default_dpi);
     let gray = img.to_luma8();
     let encoded = match info.map(|i| i.components) {
         Some(1) => Some(PdfColor::Gray),
@@ -288,7 +300,7 @@ fn load_jpeg(data: &Arc<Vec<u8>>, opts: &LoadOptions) -> Result<(Raster, Encoded
         },
         None => flate_image(&img, dpi),
     };
-    Ok((Raster { image: gray, dpi: dpi.1 }, encoded))
+    Ok((Raster { image: gray, dpi: dpi.1, dpi_assumed }, encoded))
 }
 
 /// PNG and BMP: decode once for recognition. For the PDF: an 8-bit gray or RGB PNG keeps its
@@ -296,13 +308,12 @@ fn load_jpeg(data: &Arc<Vec<u8>>, opts: &LoadOptions) -> Result<(Raster, Encoded
 /// images are stored as gray or RGB Flate.
 fn load_generic(data: &[u8], kind: FileKind, opts: &LoadOptions) -> Result<(Raster, EncodedImage), String> {
     let img = decode_image(data, kind, opts)?;
-    let dpi = match kind {
+    let stated = match kind {
         FileKind::Png => png_dpi(data),
         FileKind::Bmp => bmp_dpi(data),
         _ => None,
-    }
-    .map(|(x, y)| (sane_dpi(x, opts.default_dpi), sane_dpi(y, opts.default_dpi)))
-    .unwrap_or((opts.default_dpi as f32, opts.default_dpi as f32));
+    };
+    let (dpi, dpi_assumed) = stated_dpi(stated, opts.default_dpi);
     let bilevel = img.as_luma8().is_some_and(|g| g.pixels().all(|p| p.0[0] == 0 || p.0[0] == 255));
     let passthrough = match kind {
         FileKind::Png if !bilevel => png_idat(data).filter(|p| (p.width, p.height) == (img.width(), img.height())),
@@ -321,7 +332,7 @@ fn load_generic(data: &[u8], kind: FileKind, opts: &LoadOptions) -> Result<(Rast
         },
         None => encode_for_pdf(&img, dpi),
     };
-    Ok((Raster { image: img.into_luma8(), dpi: dpi.1 }, encoded))
+    Ok((Raster { image: img.into_luma8(), dpi: dpi.1, dpi_assumed }, encoded))
 }
 
 /// A PNG whose compressed data a PDF can show as it is.
@@ -564,8 +575,7 @@ fn tiff_page(data: &[u8], index: u32, opts: &LoadOptions) -> Result<(Raster, Enc
     dec.seek_to_image(index as usize).map_err(|e| format!("cannot find the page ({e})"))?;
     let (w, h) = dec.dimensions().map_err(|e| format!("no dimensions ({e})"))?;
     check_pixels(w, h, opts)?;
-    let dpi = tiff_dpi(&mut dec).map(|(x, y)| (sane_dpi(x, opts.default_dpi), sane_dpi(y, opts.default_dpi)));
-    let dpi = dpi.unwrap_or((opts.default_dpi as f32, opts.default_dpi as f32));
+    let (dpi, dpi_assumed) = stated_dpi(tiff_dpi(&mut dec), opts.default_dpi);
     let compression = dec.get_tag_u32(Tag::Compression).unwrap_or(1) as u16;
     let photometric = dec.get_tag_u32(Tag::PhotometricInterpretation).unwrap_or(1);
     let fill_order = dec.get_tag_u32(Tag::FillOrder).unwrap_or(1);
@@ -599,7 +609,7 @@ fn tiff_page(data: &[u8], index: u32, opts: &LoadOptions) -> Result<(Raster, Enc
         }
         _ => encode_for_pdf(&img, dpi),
     };
-    Ok((Raster { image: gray, dpi: dpi.1 }, encoded))
+    Ok((Raster { image: gray, dpi: dpi.1, dpi_assumed }, encoded))
 }
 
 fn tiff_dpi<R: std::io::Read + std::io::Seek>(dec: &mut tiff::decoder::Decoder<R>) -> Option<(f32, f32)> {
@@ -829,8 +839,9 @@ fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::pa
             Ok(img) => {
                 // Resolution from the drawn size: pixels per inch along the image's height.
                 let extent_pt = (matrix[2] * matrix[2] + matrix[3] * matrix[3]).sqrt().max(1.0);
-                let dpi = sane_dpi(img.height() as f32 / (extent_pt / 72.0), opts.default_dpi);
-                page.raster = Some(Raster { image: img, dpi });
+                let drawn = img.height() as f32 / (extent_pt / 72.0);
+                let dpi = sane_dpi(drawn, opts.default_dpi);
+                page.raster = Some(Raster { image: img, dpi, dpi_assumed: dpi != drawn });
                 page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(*matrix) };
                 return Ok(page);
             }
@@ -848,7 +859,8 @@ fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::pa
         .map_err(|m| InputError::TooLarge(format!("page {page_no} would be rendered at {dpi} dpi: {m}")))?;
     match render_page(path, page_no, dpi, opts) {
         Ok((img, dpi)) => {
-            page.raster = Some(Raster { image: img, dpi });
+            // Rendered here at this resolution: known.
+            page.raster = Some(Raster { image: img, dpi, dpi_assumed: false });
             let m = displayed_unit_square(crop, page_rotation(doc, page_id));
             page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(m) };
         }
@@ -1115,6 +1127,14 @@ mod tests {
         let mut buf = Vec::new();
         DynamicImage::ImageLuma8(img).write_to(&mut Cursor::new(&mut buf), image::ImageFormat::Jpeg).unwrap();
         buf
+    }
+
+    #[test]
+    fn a_resolution_the_file_does_not_state_is_assumed() {
+        assert_eq!(stated_dpi(Some((300.0, 300.0)), 200), ((300.0, 300.0), false));
+        assert_eq!(stated_dpi(None, 300), ((300.0, 300.0), true));
+        // Implausible (a JFIF aspect ratio of 1:1 read as dpi): the default, and assumed.
+        assert_eq!(stated_dpi(Some((1.0, 1.0)), 300), ((300.0, 300.0), true));
     }
 
     #[test]

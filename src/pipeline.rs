@@ -94,7 +94,12 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
     let started = chrono::Utc::now();
     let clock = Instant::now();
     validate(config)?;
-    let settings = OcrSettings { language: config.language.clone(), tessdata: config.tessdata.clone(), page_timeout: config.page_timeout };
+    let settings = OcrSettings {
+        language: config.language.clone(),
+        tessdata: config.tessdata.clone(),
+        page_timeout: config.page_timeout,
+        recognition_dpi: config.recognition_dpi,
+    };
     let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let classifier = Classifier::new(&catalog);
     output::create_dir_all(&config.out_dir)

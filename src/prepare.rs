@@ -124,7 +124,7 @@ pub fn turn_upright(page: &mut PreparedPage, current: &Raster, settings: &OcrSet
     if let Some(straight) = straighten(page, &image) {
         image = straight;
     }
-    Some(Raster { image, dpi: current.dpi })
+    Some(Raster { image, dpi: current.dpi, dpi_assumed: current.dpi_assumed })
 }
 
 /// From the turned (upright) image's pixels back to the original's, for a clockwise turn of
@@ -156,6 +156,106 @@ pub fn mul(a: [f32; 6], b: [f32; 6]) -> [f32; 6] {
         a[4] * b[0] + a[5] * b[2] + b[4],
         a[4] * b[1] + a[5] * b[3] + b[5],
     ]
+}
+
+/// Fixed-point unit of [`reduce`]'s weights: 8 bits, so that a sum of weighted 8-bit samples
+/// (weights summing to one) fits a `u16`, which SIMD handles twice as wide as `u32` (and plain
+/// x86-64 SSE2 multiplies natively). Rounding the weights to 1/256 moves a pixel by one level
+/// at most.
+const WEIGHT_ONE: u16 = 1 << 8;
+
+/// For an area-averaging reduction of `from` samples to `to` (`to <= from`): for each output
+/// sample, its first input sample and its weights over the next ones (in `WEIGHT_ONE`ths,
+/// summing to exactly `WEIGHT_ONE`), padded with zero weights to the same number of taps each.
+/// Output sample `i` covers input interval `[i * from / to, (i + 1) * from / to)`; each input
+/// sample weighs as much as it overlaps that interval.
+fn area_taps(from: u32, to: u32) -> (Vec<u32>, Vec<u16>, usize) {
+    let (n, m) = (from as u64, to as u64);
+    // Widest span of input samples one output sample can touch.
+    let taps = (n.div_ceil(m) + 1) as usize;
+    let mut starts = Vec::with_capacity(to as usize);
+    let mut weights = Vec::with_capacity(to as usize * taps);
+    for i in 0..m {
+        // In units of 1/m input sample: the interval is [i n, (i + 1) n), of length n.
+        let (lo, hi) = (i * n, (i + 1) * n);
+        let first = lo / m;
+        starts.push(first as u32);
+        // Each weight is the step of the rounded running sum of the overlaps: the weights sum
+        // to exactly `WEIGHT_ONE` (a flat area keeps its value, and no sum of weighted 8-bit
+        // samples can overflow a u16), and none is off by more than a unit.
+        let (mut covered, mut given) = (0u64, 0u64);
+        for k in 0..taps as u64 {
+            let j = first + k;
+            covered += ((j + 1) * m).min(hi).saturating_sub((j * m).max(lo));
+            let upto = (covered * WEIGHT_ONE as u64 + n / 2) / n;
+            weights.push((upto - given) as u16);
+            given = upto;
+        }
+    }
+    (starts, weights, taps)
+}
+
+/// `img` reduced to `width` x `height` (each no larger than the image's, and not 0) by area
+/// averaging: every output pixel is the mean of the input pixels under it, the way a scanner at
+/// the lower resolution would have seen them (no aliasing of thin strokes, unlike sampling).
+/// Separable, in fixed point: first down the columns, whole rows at a time (which vectorises),
+/// then along the fewer rows that leaves.
+pub fn reduce(img: &GrayImage, width: u32, height: u32) -> Option<GrayImage> {
+    let (w, h) = img.dimensions();
+    if width == 0 || height == 0 || width > w || height > h {
+        return None;
+    }
+    let (xs, xw, xt) = area_taps(w, width);
+    let (ys, yw, yt) = area_taps(h, height);
+    let src = img.as_raw();
+    let (w, width, height) = (w as usize, width as usize, height as usize);
+    // Rows of the intermediate image are padded with `xt` zero samples, so that every output
+    // sample reads its `xt` taps without a bounds check (taps past the row's end weigh 0).
+    let stride = w + xt;
+    let mut down = vec![0u8; stride * height];
+    let mut acc = vec![0u16; w];
+    for (y, out_row) in down.chunks_exact_mut(stride).enumerate() {
+        acc.iter_mut().for_each(|a| *a = 0);
+        let first = ys[y] as usize;
+        for (k, &wt) in yw[y * yt..(y + 1) * yt].iter().enumerate() {
+            if wt == 0 {
+                continue;
+            }
+            let Some(in_row) = src.get((first + k) * w..(first + k + 1) * w) else { break };
+            acc.iter_mut().zip(in_row).for_each(|(a, &p)| *a += p as u16 * wt);
+        }
+        // (255 * 256 + 128 would overflow a u16: round in u32.)
+        out_row[..w].iter_mut().zip(&acc).for_each(|(o, &a)| *o = ((a as u32 + WEIGHT_ONE as u32 / 2) >> 8) as u8);
+    }
+    let mut out = vec![0u8; width * height];
+    // The common tap counts get a loop of their own, unrolled (300 -> 200 dpi takes 3 taps).
+    match xt {
+        2 => along_rows::<2>(&down, stride, &xs, &xw, &mut out, width),
+        3 => along_rows::<3>(&down, stride, &xs, &xw, &mut out, width),
+        _ => {
+            for (row, out_row) in down.chunks_exact(stride).zip(out.chunks_exact_mut(width)) {
+                for ((o, &first), taps) in out_row.iter_mut().zip(&xs).zip(xw.chunks_exact(xt)) {
+                    let first = first as usize;
+                    let acc: u16 = row[first..first + xt].iter().zip(taps).map(|(&p, &wt)| p as u16 * wt).sum();
+                    *o = ((acc as u32 + WEIGHT_ONE as u32 / 2) >> 8) as u8;
+                }
+            }
+        }
+    }
+    GrayImage::from_raw(width as u32, height as u32, out)
+}
+
+/// [`reduce`]'s pass along the rows for `T` taps per output sample.
+fn along_rows<const T: usize>(down: &[u8], stride: usize, xs: &[u32], xw: &[u16], out: &mut [u8], width: usize) {
+    for (row, out_row) in down.chunks_exact(stride).zip(out.chunks_exact_mut(width)) {
+        for ((o, &first), taps) in out_row.iter_mut().zip(xs).zip(xw.chunks_exact(T)) {
+            let first = first as usize;
+            // Within the padded row by construction; `get` keeps it safe all the same.
+            let (Some(Ok(px)), Ok(taps)) = (row.get(first..first + T).map(<&[u8; T]>::try_from), <&[u16; T]>::try_from(taps)) else { continue };
+            let acc: u16 = px.iter().zip(taps).map(|(&p, &wt)| p as u16 * wt).sum();
+            *o = ((acc as u32 + WEIGHT_ONE as u32 / 2) >> 8) as u8;
+        }
+    }
 }
 
 /// A page is blank when, away from its edges (where scanners leave shadows and punch holes),
@@ -200,6 +300,47 @@ mod tests {
         assert_eq!(apply(deskew_to_upright(0.0, 10.0, 20.0), 3.0, 4.0), (3.0, 4.0));
         let (x, y) = apply(deskew_to_upright(3.0, 10.0, 20.0), 5.0, 10.0);
         assert!((x - 5.0).abs() < 1e-4 && (y - 10.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn reduction_averages_areas() {
+        // 3 x 3 -> 2 x 2: the corner pixel weighs 4/9 of its output pixel, the middle row and
+        // column 2/9 and 1/9 (an output pixel covers 1.5 x 1.5 input pixels).
+        let mut img = GrayImage::from_pixel(3, 3, image::Luma([0]));
+        img.put_pixel(0, 0, image::Luma([225]));
+        let r = reduce(&img, 2, 2).unwrap();
+        assert_eq!(r.get_pixel(0, 0).0[0], 100);
+        assert_eq!((r.get_pixel(1, 0).0[0], r.get_pixel(0, 1).0[0], r.get_pixel(1, 1).0[0]), (0, 0, 0));
+        img.put_pixel(1, 1, image::Luma([225]));
+        let r = reduce(&img, 2, 2).unwrap();
+        assert_eq!((r.get_pixel(0, 0).0[0], r.get_pixel(1, 1).0[0]), (125, 25));
+        // A flat page stays flat, at any ratio (weights sum to exactly one), and keeps its size
+        // when asked to.
+        for (w, h, tw, th) in [(2550, 33, 1700, 22), (2551, 35, 1701, 23), (100, 100, 37, 99), (9, 9, 9, 9), (1000, 3, 7, 1)] {
+            for v in [203, 255] {
+                let flat = GrayImage::from_pixel(w, h, image::Luma([v]));
+                let r = reduce(&flat, tw, th).unwrap();
+                assert_eq!(r.dimensions(), (tw, th));
+                assert!(r.pixels().all(|p| p.0[0] == v), "{w}x{h} -> {tw}x{th}");
+            }
+        }
+        assert_eq!(reduce(&img, 4, 2), None, "no enlargement");
+        assert_eq!(reduce(&img, 0, 2), None);
+    }
+
+    #[test]
+    fn reduction_keeps_a_thin_stroke() {
+        // A one-pixel black line every 3 columns of a 300-dpi page is still a line at 200 dpi
+        // (sampling would drop a third of them), of half the ink per output pixel.
+        let mut img = GrayImage::from_pixel(300, 30, image::Luma([255]));
+        for y in 0..30 {
+            for x in (0..300).step_by(3) {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        let r = reduce(&img, 200, 20).unwrap();
+        let darkest_per_pair: Vec<u8> = (0..100).map(|i| r.get_pixel(2 * i, 10).0[0].min(r.get_pixel(2 * i + 1, 10).0[0])).collect();
+        assert!(darkest_per_pair.iter().all(|&v| v <= 90), "{darkest_per_pair:?}");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct ProfileArgs {
     /// Also write the figures here as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Recognise gray and colour pages of high resolution from a copy reduced to this many dpi
+    /// (0: at the scan's resolution), as `casefile run` does.
+    #[arg(long, value_name = "DPI", default_value_t = casefile::ocr::DEFAULT_RECOGNITION_DPI.unwrap_or(0.0))]
+    recognition_dpi: f32,
 }
 
 /// CPU seconds this thread has used.
@@ -72,7 +76,12 @@ pub fn run(args: ProfileArgs) -> Result<()> {
     if found.inputs.is_empty() {
         bail!("{}: no scans found", corpus.display());
     }
-    let settings = OcrSettings { language: args.language.clone(), tessdata: args.tessdata.clone(), page_timeout: None };
+    let settings = OcrSettings {
+        language: args.language.clone(),
+        tessdata: args.tessdata.clone(),
+        page_timeout: None,
+        recognition_dpi: (args.recognition_dpi > 0.0).then_some(args.recognition_dpi),
+    };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
     let catalog = Catalog::load(None)?;
     let classifier = Classifier::new(&catalog);
@@ -112,6 +121,12 @@ pub fn run(args: ProfileArgs) -> Result<()> {
                 }
             }
             let mut prepared = st.time("prepare (total)", || prepare::prepare(source, &settings));
+            // Part of recognition: the reduced copy it reads (gray and colour pages only).
+            if let (Some(r), Some(target)) = (prepared.source.raster.as_ref(), settings.recognition_dpi) {
+                if !prepared.blank && !r.dpi_assumed && r.image.as_raw().iter().any(|&v| v != 0 && v != 255) {
+                    st.time("  reduction for recognition", || ocr::reduced_for_recognition(&r.image, r.dpi, target));
+                }
+            }
             let raster = prepared.source.raster.take();
             let (raster, text, separator, zones) = match raster {
                 Some(mut r) if !prepared.blank => {
@@ -191,7 +206,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
 /// Compare with the generator's truth.json rotations.
 pub fn probe(dir: PathBuf) -> Result<()> {
     let found = casefile::discover::discover(std::slice::from_ref(&dir), None);
-    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None };
+    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: ocr::DEFAULT_RECOGNITION_DPI };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
     for input in &found.inputs {
         let Ok(opened) = load::open(input, &opts) else { continue };
