@@ -197,16 +197,20 @@ pub fn load_page(handle: &PageHandle, page_no: u32, opts: &LoadOptions) -> Resul
 
 /// A file's stated resolution (x, y), when plausible; else the default, and `true`: assumed.
 fn stated_dpi(stated: Option<(f32, f32)>, default: u32) -> ((f32, f32), bool) {
-    let plausible = |v: f32| v.is_finite() && (50.0..=2400.0).contains(&v);
     match stated {
-        Some((x, y)) if plausible(x) && plausible(y) => ((x, y), false),
+        Some((x, y)) if plausible_dpi(x) && plausible_dpi(y) => ((x, y), false),
         Some((x, y)) => ((sane_dpi(x, default), sane_dpi(y, default)), true),
         None => ((default as f32, default as f32), true),
     }
 }
 
+/// A resolution a scan can really have (not a JFIF aspect ratio, not garbage).
+fn plausible_dpi(dpi: f32) -> bool {
+    dpi.is_finite() && (50.0..=2400.0).contains(&dpi)
+}
+
 fn sane_dpi(dpi: f32, default: u32) -> f32 {
-    if dpi.is_finite() && (50.0..=2400.0).contains(&dpi) {
+    if plausible_dpi(dpi) {
         dpi
     } else {
         default as f32
@@ -841,7 +845,7 @@ fn pdf_page(doc: &Arc<Document>, page_id: ObjectId, page_no: u32, path: &std::pa
                 let extent_pt = (matrix[2] * matrix[2] + matrix[3] * matrix[3]).sqrt().max(1.0);
                 let drawn = img.height() as f32 / (extent_pt / 72.0);
                 let dpi = sane_dpi(drawn, opts.default_dpi);
-                page.raster = Some(Raster { image: img, dpi, dpi_assumed: dpi != drawn });
+                page.raster = Some(Raster { image: img, dpi, dpi_assumed: !plausible_dpi(drawn) });
                 page.origin = PageOrigin::Pdf { doc: doc.clone(), page_id, image_matrix: Some(*matrix) };
                 return Ok(page);
             }
