@@ -29,6 +29,7 @@ pub mod discover;
 pub mod error;
 pub mod eval;
 pub mod extract;
+pub mod icr;
 pub mod ledger;
 pub mod load;
 pub mod lock;

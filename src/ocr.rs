@@ -137,6 +137,11 @@ pub struct ZoneRead {
     pub conf: f32,
 }
 
+/// The highest confidence a value read by the hand-printed digit reader may carry: below
+/// [`crate::extract::REVIEW_FIELD_CONFIDENCE`] once `from_zones` has scaled it, so its document
+/// goes to review for a person to check the value.
+pub const ICR_CONFIDENCE_CAP: f32 = 0.45;
+
 /// Labels whose boxes are read again, digits only: (field, label words run together).
 const NUMERIC_LABELS: &[(&str, &str)] = &[("date_of_birth", "dateofbirth"), ("date_of_birth", "birthdate"), ("ssn", "socialsecurity")];
 /// Label context that belongs to someone else.
@@ -574,6 +579,12 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                     if text.chars().filter(char::is_ascii_digit).count() >= 6 {
                         out.push(ZoneRead { field, line: li, text, conf });
                     }
+                }
+                // Then the hand-printed digit reader (crate::icr), for boxes Tesseract cannot read; its
+                // values always go to review.
+                let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
+                if let Some((text, conf)) = crate::icr::read_digits(&crop, dpi, field) {
+                    out.push(ZoneRead { field, line: li, text, conf: conf.min(ICR_CONFIDENCE_CAP) });
                 }
             }
         }
