@@ -575,14 +575,14 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                 if r <= l + (dpi * 0.3) as u32 || btm <= t + 4 {
                     continue;
                 }
-                if let Ok(Some((text, conf))) = read_digits_line(img, dpi, (l, t, r - l, btm - t), deadline) {
+                let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
+                if let Ok(Some((text, conf))) = read_digits_line(&crop, dpi, deadline) {
                     if text.chars().filter(char::is_ascii_digit).count() >= 6 {
                         out.push(ZoneRead { field, line: li, text, conf });
                     }
                 }
                 // Then the hand-printed digit reader (crate::icr), for boxes Tesseract cannot read; its
                 // values always go to review.
-                let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
                 if let Some((text, conf)) = crate::icr::read_digits(&crop, dpi, field) {
                     out.push(ZoneRead { field, line: li, text, conf: conf.min(ICR_CONFIDENCE_CAP) });
                 }
@@ -658,17 +658,15 @@ fn value_already_read(field: &str, text: &PageText, li: usize, a: usize, b: usiz
     })
 }
 
-/// Recognise one box of the image as a single line of digits (and / -).
-/// Recognise one box (x, y, w, h) of the image as a single line of digits (and / -), within
-/// the page's deadline.
-fn read_digits_line(img: &GrayImage, dpi: f32, (x, y, w, h): (u32, u32, u32, u32), deadline: Option<(Instant, Duration)>) -> Result<Option<(String, f32)>, OcrError> {
-    let crop = image::imageops::crop_imm(img, x, y, w, h).to_image();
+/// Recognise one box cut from the page as a single line of digits (and / -), within the page's
+/// deadline.
+fn read_digits_line(crop: &GrayImage, dpi: f32, deadline: Option<(Instant, Duration)>) -> Result<Option<(String, f32)>, OcrError> {
     ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let Some(mut tess) = slot.take() else { return Ok(None) };
         tess.set_variable("tessedit_char_whitelist", "0123456789/-");
         tess.set_page_seg_mode(tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE);
-        let result = tess.set_image(&crop, dpi).and_then(|()| tess.recognize(deadline)).and_then(|()| tess.text());
+        let result = tess.set_image(crop, dpi).and_then(|()| tess.recognize(deadline)).and_then(|()| tess.text());
         let conf = tess.mean_text_conf() as f32 / 100.0;
         // Back to the page-wide settings for the next page, whatever happened.
         tess.set_variable("tessedit_char_whitelist", "");
