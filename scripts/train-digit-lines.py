@@ -30,6 +30,10 @@ Run once, on a machine with the fonts installed:
 
 Seeded: the same fonts and package versions give the same rows; it prints the character and
 row accuracy on held-out generated rows and on rows composed from MNIST's 10,000 test digits.
+The committed weights came from this script as it stands (STEPS=7000, ROWS=100000): 50 minutes
+on 2 cores; rows of the held-out fonts read exactly 73.2 % of the time (85.3 % of characters),
+rows of MNIST test digits 67.3 % (83.8 %), greedy decoding without the field shapes that
+src/icr.rs applies. A checkpoint is written to the output every 1,000 steps.
 """
 import glob
 import io
@@ -113,25 +117,8 @@ def render(rng, font, ch):
         thin = ndi.binary_erosion(ink, iterations=-k)
         if thin.sum() > 30:
             ink = thin
-    if ch == "7" and rng.random() < 0.35:
-        ink = cross_seven(rng, ink)
     g, top = crop(ink)
     return g, top
-
-
-def cross_seven(rng, ink):
-    """A 7 with a bar through its stem, as many people write it."""
-    g, _ = crop(ink)
-    if g is None:
-        return ink
-    ys, xs = np.nonzero(ink)
-    y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
-    y = int(y0 + (y1 - y0) * rng.uniform(0.45, 0.65))
-    t = max(1, int(round((y1 - y0) * rng.uniform(0.05, 0.09))))
-    a, b = int(x0 + (x1 - x0) * rng.uniform(0.1, 0.3)), int(x0 + (x1 - x0) * rng.uniform(0.7, 0.95))
-    ink = ink.copy()
-    ink[y:y + t, a:b] = True
-    return ink
 
 
 def font_bank(args):
@@ -227,10 +214,7 @@ def compose(rng, text, fontbank, mnist_digits, p_mnist=0.45):
             x += dh * rng.uniform(0.3, 0.8)
             continue
         if use_mnist and ch.isdigit():
-            g = mnist_digits[int(ch)][int(rng.integers(len(mnist_digits[int(ch)])))]
-            if ch == "7" and rng.random() < 0.3:
-                g, _ = crop(cross_seven(rng, np.pad(g, 2)))
-            g = g.astype(np.float32)
+            g = mnist_digits[int(ch)][int(rng.integers(len(mnist_digits[int(ch)])))].astype(np.float32)
             s = dh * rng.uniform(0.9, 1.1) / g.shape[0]
             top = 0.0
         else:
@@ -280,21 +264,6 @@ def compose(rng, text, fontbank, mnist_digits, p_mnist=0.45):
         for _ in range(int(rng.integers(1, 4))):
             yy, xx = int(rng.integers(0, ink.shape[0])), int(rng.integers(0, ink.shape[1]))
             ink[yy:yy + 2, xx:xx + 2] = True
-    if rng.random() < 0.25:
-        # The bottoms of a printed label's letters above the value ("yyyy)"), or the tops of
-        # the next line's below it: short strokes at the row's edge.
-        h, w = ink.shape
-        band = max(2, int(h * rng.uniform(0.1, 0.25)))
-        above = rng.random() < 0.75
-        marks = np.zeros((band, w), bool)
-        x = int(rng.integers(0, max(1, w // 2)))
-        for _ in range(int(rng.integers(2, 8))):
-            x += int(rng.integers(3, 12))
-            if x >= w - 2:
-                break
-            ln = int(rng.integers(1, band + 1))
-            marks[(0 if above else band - ln):(ln if above else band), x:x + int(rng.integers(1, 3))] = True
-        ink = np.vstack([marks, np.zeros((int(rng.integers(1, 5)), w), bool), ink]) if above else np.vstack([ink, np.zeros((int(rng.integers(1, 5)), w), bool), marks])
     return to_row(ink.astype(np.float32))
 
 
@@ -406,24 +375,6 @@ def export(params, path):
     return len(buf)
 
 
-def load(path):
-    """The weights of an exported model (to train on from them: INIT=path)."""
-    b = open(path, "rb").read()
-    assert b[:8] == b"CFLINES1"
-    pos = 8
-    _, _, _, _, n = struct.unpack_from("<IIIII", b, pos)
-    pos += 20
-    out = []
-    for _ in range(n):
-        o, i, kh, kw, _, _ = struct.unpack_from("<IIIIII", b, pos)
-        pos += 24
-        scale = np.frombuffer(b, "<f4", o, pos); pos += 4 * o
-        bias = np.frombuffer(b, "<f4", o, pos); pos += 4 * o
-        q = np.frombuffer(b, np.int8, o * i * kh * kw, pos).astype(np.float32); pos += o * i * kh * kw
-        out.append(((q.reshape(o, -1) * scale[:, None]).reshape(o, i, kh, kw), bias.copy()))
-    return out
-
-
 def quantised(params):
     out = []
     for w, b in params:
@@ -436,8 +387,8 @@ def quantised(params):
 
 
 def main():
-    steps = int(os.environ.get("STEPS", "12000"))
-    n_train = int(os.environ.get("ROWS", "120000"))
+    steps = int(os.environ.get("STEPS", "7000"))
+    n_train = int(os.environ.get("ROWS", "100000"))
     t0 = time.time()
     paths = fonts()
     with Pool(2) as pool:
@@ -471,11 +422,7 @@ def main():
     x, xpad, y, ypad = pack(xs, ys)
     del xs
     params = init_params(jax.random.PRNGKey(1))
-    lr = 2e-3
-    if os.environ.get("INIT"):
-        params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in load(os.environ["INIT"])]
-        lr = float(os.environ.get("LR", "7e-4"))
-    sched = optax.cosine_decay_schedule(lr, steps, alpha=0.05)
+    sched = optax.cosine_decay_schedule(2e-3, steps, alpha=0.05)
     opt = optax.adam(sched)
     state = opt.init(params)
 
