@@ -167,25 +167,17 @@ const RIGHT_MARGIN: usize = 48;
 
 impl RowNet {
     /// The ink of the row's glyphs, cropped to its bounding box and scaled as in training.
-    fn input(&self, glyphs: &[Blob], label: &[u32], w: usize) -> Option<RowImage> {
-        let x0 = glyphs.iter().map(|g| g.x0).min()?;
-        let x1 = glyphs.iter().map(|g| g.x1).max()?;
-        let y0 = glyphs.iter().map(|g| g.y0).min()?;
-        let y1 = glyphs.iter().map(|g| g.y1).max()?;
-        let ink = GrayImage::from_fn((x1 - x0) as u32, (y1 - y0) as u32, |x, y| {
-            let l = label[(y0 + y as usize) * w + x0 + x as usize];
-            image::Luma([if l != 0 && glyphs.iter().any(|g| g.labels.contains(&l)) { 255 } else { 0 }])
-        });
+    fn input(&self, ink: &GrayImage) -> RowImage {
         let (iw, ih) = (ink.width() as usize, ink.height() as usize);
         let nw = ((iw as f32 * self.core as f32 / ih.max(1) as f32).round() as usize).clamp(1, self.max_w);
-        let small = image::imageops::resize(&ink, nw as u32, self.core as u32, image::imageops::FilterType::Triangle);
+        let small = image::imageops::resize(ink, nw as u32, self.core as u32, image::imageops::FilterType::Triangle);
         let width = nw + 2 * self.pad + RIGHT_MARGIN;
         let mut px = vec![0.0f32; self.row * width];
         for (x, y, p) in small.enumerate_pixels() {
             px[(self.pad + y as usize) * width + self.pad + x as usize] = p.0[0] as f32 / 255.0;
         }
         let stride: usize = self.layers.iter().map(|l| l.pw).product();
-        Some(RowImage { px, w: width, frames: (nw + 2 * self.pad).div_ceil(stride.max(1)) })
+        RowImage { px, w: width, frames: (nw + 2 * self.pad).div_ceil(stride.max(1)) }
     }
 
     /// Log-probabilities of the classes (blank, digits, '-', '/', other) for each frame.
@@ -410,22 +402,19 @@ fn otsu(img: &GrayImage) -> u8 {
     best_t
 }
 
-/// A connected component or a merged glyph: bounding box (x0, y0, x1, y1 exclusive) and labels.
+/// A connected component: bounding box (x0, y0, x1, y1 exclusive) and label.
 #[derive(Clone, Debug)]
 struct Blob {
     x0: usize,
     y0: usize,
     x1: usize,
     y1: usize,
-    labels: Vec<u32>,
+    label: u32,
 }
 
 impl Blob {
     fn h(&self) -> usize {
         self.y1 - self.y0
-    }
-    fn w(&self) -> usize {
-        self.x1 - self.x0
     }
 }
 
@@ -488,7 +477,7 @@ fn components(ink: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<(Blob, usize)>
         let id = blobs.len() as u32 + 1;
         label[start] = id;
         stack.push(start);
-        let (mut b, mut area) = (Blob { x0: start % w, y0: start / w, x1: start % w + 1, y1: start / w + 1, labels: vec![id] }, 0);
+        let (mut b, mut area) = (Blob { x0: start % w, y0: start / w, x1: start % w + 1, y1: start / w + 1, label: id }, 0);
         while let Some(i) = stack.pop() {
             area += 1;
             let (x, y) = (i % w, i / w);
@@ -511,8 +500,10 @@ fn components(ink: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<(Blob, usize)>
     (label, blobs)
 }
 
-/// The glyphs of the box's main text row, left to right, and the row's height.
-fn glyphs(img: &GrayImage, dpi: f32) -> Option<(Vec<Blob>, Vec<u32>, usize, usize)> {
+/// The ink of the box's main text row (white on black, cropped to it): the components whose
+/// vertical centres cluster with the most others, and the smaller marks (hyphens, slashes, dots
+/// of broken strokes) within 30 % of the row's height of it.
+fn value_row(img: &GrayImage, dpi: f32) -> Option<GrayImage> {
     let (ink, w, h) = ink_without_lines(img, dpi);
     let (label, blobs) = components(&ink, w, h);
     let min_area = ((dpi / 200.0).powi(2) * 6.0) as usize;
@@ -542,22 +533,15 @@ fn glyphs(img: &GrayImage, dpi: f32) -> Option<(Vec<Blob>, Vec<u32>, usize, usiz
     let top = row.iter().map(|c| c.y0).min()?;
     let bottom = row.iter().map(|c| c.y1).max()?;
     let slack = (bottom - top) as f32 * 0.3;
-    let mut sel: Vec<Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack).cloned().collect();
-    sel.sort_by_key(|c| c.x0);
-    let mut merged: Vec<Blob> = Vec::new();
-    for c in sel {
-        match merged.last_mut() {
-            Some(m) if (c.x0 as f32) < m.x1 as f32 - c.w() as f32 * 0.5 => {
-                m.x0 = m.x0.min(c.x0);
-                m.x1 = m.x1.max(c.x1);
-                m.y0 = m.y0.min(c.y0);
-                m.y1 = m.y1.max(c.y1);
-                m.labels.extend(c.labels);
-            }
-            _ => merged.push(c),
-        }
-    }
-    Some((merged, label, w, bottom - top))
+    let sel: Vec<&Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack).collect();
+    let mut keep = vec![false; label.iter().max().map_or(0, |m| *m as usize + 1)];
+    sel.iter().for_each(|c| keep[c.label as usize] = true);
+    let (x0, x1) = (sel.iter().map(|c| c.x0).min()?, sel.iter().map(|c| c.x1).max()?);
+    let (y0, y1) = (sel.iter().map(|c| c.y0).min()?, sel.iter().map(|c| c.y1).max()?);
+    Some(GrayImage::from_fn((x1 - x0) as u32, (y1 - y0) as u32, |x, y| {
+        let l = label[(y0 + y as usize) * w + x0 + x as usize];
+        image::Luma([if keep[l as usize] { 255 } else { 0 }])
+    }))
 }
 
 /// Read a box holding a hand-printed SSN or date: the value's text ("958-97-9371",
@@ -569,8 +553,7 @@ pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<(String, f3
         return None;
     }
     let net = row_net()?;
-    let (glyphs, label, w, _) = glyphs(img, dpi)?;
-    let row = net.input(&glyphs, &label, w)?;
+    let row = net.input(&value_row(img, dpi)?);
     let frames = net.log_probs(&row);
     decode(&frames, &templates).filter(|(_, conf)| *conf >= MIN_CONFIDENCE)
 }
