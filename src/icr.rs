@@ -1,4 +1,5 @@
-//! Hand-printed digits: a second reader for the boxes of numeric fields (SSN, date of birth).
+//! Hand-printed digits: a second reader for the boxes of numeric fields (SSN, date of birth,
+//! the digits of a claim number).
 //!
 //! Tesseract's English model reads hand-printed digits poorly ("958-97-9371" comes back as
 //! "458-97-937)"). This reader takes the box's main row of ink (box ruling removed, connected
@@ -158,6 +159,8 @@ struct RowImage {
     w: usize,
     /// Frames that cover the row; the rest cover the blank margin.
     frames: usize,
+    /// Columns of the ink per column of the network's input.
+    scale: f32,
 }
 
 /// Blank columns after the row. In training every row was followed by blank image up to the
@@ -177,10 +180,16 @@ impl RowNet {
             px[(self.pad + y as usize) * width + self.pad + x as usize] = p.0[0] as f32 / 255.0;
         }
         let stride: usize = self.layers.iter().map(|l| l.pw).product();
-        RowImage { px, w: width, frames: (nw + 2 * self.pad).div_ceil(stride.max(1)) }
+        RowImage { px, w: width, frames: (nw + 2 * self.pad).div_ceil(stride.max(1)), scale: iw as f32 / nw as f32 }
     }
 
     /// Log-probabilities of the classes (blank, digits, '-', '/', other) for each frame.
+    /// The column of the ink where frame `t` starts.
+    fn ink_column(&self, img: &RowImage, t: usize) -> usize {
+        let stride: usize = self.layers.iter().map(|l| l.pw).product();
+        ((t * stride).saturating_sub(self.pad) as f32 * img.scale) as usize
+    }
+
     fn log_probs(&self, img: &RowImage) -> Vec<[f32; OTHER + 1]> {
         let (mut x, mut c, mut h, mut w) = (img.px.clone(), 1, self.row, img.w);
         for (i, layer) in self.layers.iter().enumerate() {
@@ -213,10 +222,15 @@ impl RowNet {
 }
 
 /// The shapes a field's value is written in, as patterns: `d` a digit, `[0-3]` a digit of a
-/// range or list, `-` and `/` themselves. Dates are those `extract` accepts: month and day of
-/// one or two digits, a year of 19xx or 20xx.
+/// range or list, `-` and `/` themselves, `x` a letter of a prefix that the network has no
+/// class for (read as "other", or as the digit it looks like: S as 5, I as 1). Dates are those
+/// `extract` accepts: month and day of one or two digits, a year of 19xx or 20xx. A claim
+/// number's prefix (CSA, CSF, CSI) is up to three such letters, however many of them the
+/// network sees apart; its digits are the reading, and the letters' ink is handed back for
+/// the caller to read ([`RowRead::lead`]).
 const SHAPES: &[(&str, &[&str])] = &[
     ("ssn", &["ddd-dd-dddd", "ddddddddd"]),
+    ("claim_number", &["ddddddd", "xddddddd", "xxddddddd", "xxxddddddd"]),
     (
         "date_of_birth",
         &[
@@ -242,6 +256,7 @@ fn templates(field: &str) -> Vec<Vec<Vec<usize>>> {
         while i < b.len() {
             match b[i] {
                 b'd' => out.push((1..=10).collect()),
+                b'x' => out.push((1..=10).chain([OTHER]).collect()),
                 b'-' => out.push(vec![HYPHEN]),
                 b'/' => out.push(vec![SLASH]),
                 b'[' => {
@@ -270,31 +285,52 @@ fn templates(field: &str) -> Vec<Vec<Vec<usize>>> {
     SHAPES.iter().filter(|(f, _)| *f == field).flat_map(|(_, shapes)| shapes.iter().map(|p| parse(p))).collect()
 }
 
+/// A template's decoding: the value's text (prefix letters left out), its confidence, and the
+/// first frame of the value's first character.
+#[derive(Debug, PartialEq)]
+struct Decoded {
+    text: String,
+    conf: f32,
+    start: usize,
+}
+
 /// The best reading of the frames that fits one of the templates (CTC Viterbi over the
 /// template's characters), as text with its confidence: the probability of its least certain
-/// character, discounted by how much less likely than the network's own best reading it is
-/// (a row of text forced into a date's shape scores near zero).
-fn decode(frames: &[[f32; OTHER + 1]], templates: &[Vec<Vec<usize>>]) -> Option<(String, f32)> {
+/// digit, discounted by how much less likely than the network's own best reading it is (a row
+/// of text forced into a date's shape scores near zero).
+fn decode(frames: &[[f32; OTHER + 1]], templates: &[Vec<Vec<usize>>]) -> Option<Decoded> {
     let free: f32 = frames.iter().map(|f| f.iter().cloned().fold(f32::MIN, f32::max)).sum();
-    let mut best: Option<(f32, Vec<(usize, f32)>)> = None;
-    for t in templates {
+    let mut best: Option<(f32, Vec<Slot>, usize)> = None;
+    for (i, t) in templates.iter().enumerate() {
         if let Some((score, chars)) = viterbi(frames, t) {
             if best.as_ref().is_none_or(|b| score > b.0) {
-                best = Some((score, chars));
+                best = Some((score, chars, i));
             }
         }
     }
-    let (score, chars) = best?;
+    let (score, chars, i) = best?;
+    let template = &templates[i];
+    // Prefix letters (slots that allow "other") are not part of the value.
+    let value: Vec<&Slot> = chars.iter().zip(template).filter(|(_, classes)| !classes.contains(&OTHER)).map(|(c, _)| c).collect();
     // Separators are the template's, not the network's: only the digits' certainty counts.
-    let least = chars.iter().filter(|c| c.0 <= 10).map(|c| c.1).fold(1.0f32, f32::min);
+    let least = value.iter().filter(|c| c.class <= 10).map(|c| c.prob).fold(1.0f32, f32::min);
     let conf = least * ((score - free).min(0.0) / 4.0).exp();
-    let text: String = chars.iter().map(|(k, _)| CLASSES[k - 1] as char).collect();
-    Some((text, conf))
+    let text: String = value.iter().map(|c| CLASSES[c.class - 1] as char).collect();
+    Some(Decoded { text, conf, start: value.first()?.first })
 }
 
-/// CTC Viterbi alignment of `frames` to a template: the log-probability of the best path and,
-/// per character, its class and the highest probability it has in the frames it occupies.
-fn viterbi(frames: &[[f32; OTHER + 1]], slots: &[Vec<usize>]) -> Option<(f32, Vec<(usize, f32)>)> {
+/// One template character in a Viterbi path: its class, the highest probability it has in the
+/// frames it occupies, and the first of those frames.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    class: usize,
+    prob: f32,
+    first: usize,
+}
+
+/// CTC Viterbi alignment of `frames` to a template: the log-probability of the best path and
+/// its characters.
+fn viterbi(frames: &[[f32; OTHER + 1]], slots: &[Vec<usize>]) -> Option<(f32, Vec<Slot>)> {
     const NONE: f32 = f32::NEG_INFINITY;
     let n = slots.len();
     if frames.len() < n || n == 0 {
@@ -366,19 +402,19 @@ fn viterbi(frames: &[[f32; OTHER + 1]], slots: &[Vec<usize>]) -> Option<(f32, Ve
     }
     let total = score[end];
     // Walk back: the class and the best frame probability of every slot.
-    let mut chars = vec![(0usize, 0.0f32); n];
+    let mut chars = vec![Slot { class: 0, prob: 0.0, first: 0 }; n];
     let mut state = end;
     for t in (0..frames.len()).rev() {
         if state > n {
             let i = offset.iter().rposition(|o| *o <= state)?;
             let k = slots[i][state - offset[i]];
-            chars[i] = (k, chars[i].1.max(frames[t][k].exp()));
+            chars[i] = Slot { class: k, prob: chars[i].prob.max(frames[t][k].exp()), first: t };
         }
         if t > 0 {
             state = back[t][state];
         }
     }
-    chars.iter().all(|c| c.0 != 0).then_some((total, chars))
+    chars.iter().all(|c| c.class != 0).then_some((total, chars))
 }
 
 fn otsu(img: &GrayImage) -> u8 {
@@ -544,18 +580,94 @@ fn value_row(img: &GrayImage, dpi: f32) -> Option<GrayImage> {
     }))
 }
 
-/// Read a box holding a hand-printed SSN or date: the value's text ("958-97-9371",
-/// "5/5/1965") and a confidence 0..1. None when the box holds no row that reads as such a
-/// value. The text is validated again by extraction, like any reading.
-pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<(String, f32)> {
+/// A box's value as the row reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRead {
+    /// The digits and separators ("958-97-9371", "5/5/1965", a claim number's "2315682").
+    pub text: String,
+    /// 0..1
+    pub conf: f32,
+    /// For shapes with a prefix of letters (a claim number's CSA), the ink of the row before
+    /// the value, black on white: the letters, for a reader that knows letters. `None` when
+    /// there is no ink there.
+    pub lead: Option<GrayImage>,
+}
+
+/// Read a box holding a hand-printed SSN, date or claim number. None when the box holds no
+/// row that reads as such a value. The text is validated again by extraction, like any
+/// reading.
+pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
     let templates = templates(field);
     if templates.is_empty() {
         return None;
     }
     let net = row_net()?;
-    let row = net.input(&value_row(img, dpi)?);
+    let ink = value_row(img, dpi)?;
+    let row = net.input(&ink);
     let frames = net.log_probs(&row);
-    decode(&frames, &templates).filter(|(_, conf)| *conf >= MIN_CONFIDENCE)
+    let d = decode(&frames, &templates).filter(|d| d.conf >= MIN_CONFIDENCE)?;
+    let has_prefix = templates.iter().any(|t| t.iter().any(|classes| classes.contains(&OTHER)));
+    let lead = if has_prefix { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
+    Some(RowRead { text: d.text, conf: d.conf, lead })
+}
+
+/// The ink before the value, which starts near column `start` of `ink` (white on black): up
+/// to the widest gap between columns of ink before it, the space between a claim number's
+/// letters and its digits. Black on white, with a margin, as OCR engines want it.
+fn lead_ink(ink: &GrayImage, start: usize) -> Option<GrayImage> {
+    let (w, h) = (ink.width() as usize, ink.height());
+    let end = start.min(w);
+    let inked: Vec<bool> = (0..end).map(|x| (0..h).any(|y| ink.get_pixel(x as u32, y).0[0] > 0)).collect();
+    // The widest run of empty columns that has ink on its left.
+    let (mut best, mut run_start, mut seen_ink) = (None::<(usize, usize)>, None::<usize>, false);
+    for (x, &on) in inked.iter().chain([&true]).enumerate() {
+        match (on, run_start) {
+            (false, None) if seen_ink => run_start = Some(x),
+            (true, Some(s)) => {
+                if best.is_none_or(|(bs, be)| x - s > be - bs) {
+                    best = Some((s, x));
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+        seen_ink |= on;
+    }
+    let (cut, _) = best?;
+    let margin = (h / 4).max(4);
+    let (ow, oh) = (cut as u32 + 2 * margin, h + 2 * margin);
+    Some(GrayImage::from_fn(ow, oh, |x, y| {
+        let inside = x >= margin && y >= margin && ((x - margin) as usize) < cut && y - margin < h;
+        let on = inside && ink.get_pixel(x - margin, y - margin).0[0] > 0;
+        image::Luma([if on { 0 } else { 255 }])
+    }))
+}
+
+/// The last glyph of a line of dark ink on white (`lead`): the columns after its last gap, with
+/// the line's margin around them; `None` when the line has fewer than three glyphs apart.
+pub fn last_glyph(lead: &GrayImage) -> Option<GrayImage> {
+    let (w, h) = lead.dimensions();
+    let inked: Vec<bool> = (0..w).map(|x| (0..h).any(|y| lead.get_pixel(x, y).0[0] < 128)).collect();
+    let mut groups = Vec::new();
+    let mut x = 0;
+    while x < inked.len() {
+        if inked[x] {
+            let s = x;
+            while x < inked.len() && inked[x] {
+                x += 1;
+            }
+            groups.push((s, x));
+        } else {
+            x += 1;
+        }
+    }
+    let &(s, e) = groups.last().filter(|_| groups.len() >= 3)?;
+    let margin = (h / 4).max(4);
+    let gw = (e - s) as u32 + 2 * margin;
+    Some(GrayImage::from_fn(gw, h, |x, y| {
+        let sx = (x as i64 - margin as i64 + s as i64) as usize;
+        image::Luma([if x >= margin && sx < e { lead.get_pixel(sx as u32, y).0[0] } else { 255 }])
+    }))
 }
 
 /// Readings less certain than this are dropped: on boxes cut from generated forms, rows of
@@ -605,18 +717,46 @@ mod tests {
         let d = |n: usize| n + 1;
         // 958-97-9371 with blanks, repeated frames, and a blank between the two 7s' neighbours.
         let seq = [d(9), d(9), 0, d(5), d(8), HYPHEN, 0, d(9), d(7), 0, HYPHEN, d(9), 0, d(3), d(7), d(7), 0, d(1)];
-        let (text, conf) = decode(&frames(&seq), &templates("ssn")).expect("a reading");
-        assert_eq!(text, "958-97-9371");
-        assert!(conf > 0.8, "{conf}");
+        let got = decode(&frames(&seq), &templates("ssn")).expect("a reading");
+        assert_eq!((got.text.as_str(), got.start), ("958-97-9371", 0));
+        assert!(got.conf > 0.8, "{}", got.conf);
         // The same digit twice needs a blank between: "1 1" is 11, "11" is one 1.
         let seq = [d(1), 0, d(1), SLASH, d(2), SLASH, d(1), d(9), d(5), d(0)];
-        assert_eq!(decode(&frames(&seq), &templates("date_of_birth")).map(|r| r.0).as_deref(), Some("11/2/1950"));
+        assert_eq!(decode(&frames(&seq), &templates("date_of_birth")).map(|r| r.text).as_deref(), Some("11/2/1950"));
         // Text forced into an SSN's shape scores near zero.
         let seq = [OTHER, 0, OTHER, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER];
-        let (_, conf) = decode(&frames(&seq), &templates("ssn")).expect("a forced reading");
-        assert!(conf < MIN_CONFIDENCE, "{conf}");
+        let got = decode(&frames(&seq), &templates("ssn")).expect("a forced reading");
+        assert!(got.conf < MIN_CONFIDENCE, "{}", got.conf);
         // Too few frames for the shape: no reading.
         assert_eq!(decode(&frames(&[d(1), d(2)]), &templates("ssn")), None);
+    }
+
+    /// A claim number's letters are not its value: an S the network takes for a 5 and an I
+    /// for a 1 stay out of the digits, which start where the seventh-from-last digit does.
+    #[test]
+    fn claim_prefix_letters_are_left_out() {
+        let d = |n: usize| n + 1;
+        let seq = [0, OTHER, 0, d(5), 0, d(1), 0, 0, d(6), 0, d(1), d(4), 0, d(7), d(1), 0, d(6), 0, d(7), 0];
+        let got = decode(&frames(&seq), &templates("claim_number")).expect("a reading");
+        assert_eq!((got.text.as_str(), got.start), ("6147167", 8));
+        // Without letters it is the same value.
+        let got = decode(&frames(&seq[7..]), &templates("claim_number")).expect("a reading");
+        assert_eq!((got.text.as_str(), got.start), ("6147167", 1));
+    }
+
+    /// The letters' ink is what lies before the widest gap ahead of the value.
+    #[test]
+    fn lead_ink_is_cut_at_the_gap() {
+        // White-on-black ink: glyphs at 0-5, 8-13 and 16-21 ("CSA"), a gap, digits from 32.
+        let ink = GrayImage::from_fn(60, 10, |x, _| image::Luma([if matches!(x, 0..=5 | 8..=13 | 16..=21 | 32..=37 | 40..=45) { 255 } else { 0 }]));
+        let lead = lead_ink(&ink, 34).expect("letters");
+        let margin = 4;
+        assert_eq!(lead.dimensions(), (22 + 2 * margin, 10 + 2 * margin));
+        assert_eq!(lead.get_pixel(margin, margin).0[0], 0, "ink is black");
+        assert_eq!(lead.get_pixel(margin + 6, margin).0[0], 255, "gaps are white");
+        assert!(lead_ink(&ink, 3).is_none(), "no gap before the value: no letters");
+        let glyph = last_glyph(&lead).expect("three glyphs");
+        assert_eq!(glyph.width(), 6 + 2 * margin);
     }
 
     #[test]
@@ -641,9 +781,10 @@ mod tests {
             ("dob_bilevel.png", "date_of_birth", "03/16/1954"),
             ("dob_gray.png", "date_of_birth", "5/5/1965"),
         ] {
-            let (text, conf) = read_digits(&box_image(file), 200.0, field).unwrap_or_else(|| panic!("{file}: no reading"));
-            assert_eq!(text, want, "{file}");
-            assert!((0.0..=1.0).contains(&conf), "{file}: {conf}");
+            let r = read_digits(&box_image(file), 200.0, field).unwrap_or_else(|| panic!("{file}: no reading"));
+            assert_eq!(r.text, want, "{file}");
+            assert!((0.0..=1.0).contains(&r.conf), "{file}: {}", r.conf);
+            assert_eq!(r.lead, None, "{file}: an SSN or a date has no prefix");
         }
     }
 

@@ -120,7 +120,8 @@ pub struct RecognizedPage {
     pub dpi: Option<f32>,
     /// The separator sheet this page is ("code128", "qr", "patch-t"), when it is one.
     pub separator: Option<String>,
-    /// Second readings of the boxes next to numeric labels (dates of birth, SSNs), digits only.
+    /// Second readings of the boxes next to numeric labels (dates of birth, SSNs, claim
+    /// numbers), digits only (a claim number with its letters).
     pub zones: Vec<ZoneRead>,
 }
 
@@ -128,7 +129,7 @@ pub struct RecognizedPage {
 /// took for letters are often read right this way.
 #[derive(Debug, Clone)]
 pub struct ZoneRead {
-    /// The field whose label the box belongs to ("date_of_birth", "ssn").
+    /// The field whose label the box belongs to ("date_of_birth", "ssn", "claim_number").
     pub field: &'static str,
     /// Index of the label's line in the page's lines.
     pub line: usize,
@@ -142,10 +143,14 @@ pub struct ZoneRead {
 /// goes to review for a person to check the value.
 pub const ICR_CONFIDENCE_CAP: f32 = 0.45;
 
-/// Labels whose boxes are read again, digits only: (field, label words run together).
-const NUMERIC_LABELS: &[(&str, &str)] = &[("date_of_birth", "dateofbirth"), ("date_of_birth", "birthdate"), ("ssn", "socialsecurity")];
+/// Labels whose boxes are read again, digits only (a claim number: its letters and digits):
+/// (field, label words run together).
+const NUMERIC_LABELS: &[(&str, &str)] = &[("date_of_birth", "dateofbirth"), ("date_of_birth", "birthdate"), ("ssn", "socialsecurity"), ("claim_number", "claimnumber")];
 /// Label context that belongs to someone else.
 const OTHER_PEOPLE: &[&str] = &["spouse", "beneficiar", "child", "family", "former", "witness"];
+/// Label context that makes it another number: (field, word). A Medicare claim number is
+/// not a retirement claim number.
+const OTHER_NUMBERS: &[(&str, &str)] = &[("claim_number", "medicare")];
 
 impl RecognizedPage {
     pub fn source(&self) -> &SourcePage {
@@ -555,14 +560,17 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             let before: String = line.words[a.saturating_sub(4)..a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
             // The line up to just past the label (by characters: OCR text is not all ASCII).
             let upto: String = joined.chars().take(pos + label.len() + 8).collect();
-            if OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
+            let other_number = OTHER_NUMBERS.iter().any(|(f, o)| f == field && (before.contains(o) || upto.contains(o)));
+            if other_number || OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
                 continue;
             }
             if !label_like(&line.words, a, b) || value_already_read(field, text, li, a, b) {
                 continue;
             }
-            // Hand-printed values often start left of their label: a quarter inch of margin.
-            let x0 = line.words[a].x0.saturating_sub((dpi * 0.25) as u32);
+            // The value's box starts where its item's label does ("4. CSA claim number": at
+            // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
+            let item = line.words[..a].iter().rposition(|w| is_marker(&w.text)).map_or(a, |m| m + 1);
+            let x0 = line.words[item].x0.min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
             let height = (line.baseline - line.top).max(dpi * 0.08);
@@ -577,20 +585,46 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                     continue;
                 }
                 let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
-                if let Ok(Some((text, conf))) = read_digits_line(&crop, dpi, deadline) {
+                let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
+                if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
                     if text.chars().filter(char::is_ascii_digit).count() >= 6 {
                         out.push(ZoneRead { field, line: li, text, conf });
                     }
                 }
                 // Then the hand-printed digit reader (crate::icr), for boxes Tesseract cannot read; its
                 // values always go to review.
-                if let Some((text, conf)) = crate::icr::read_digits(&crop, dpi, field) {
-                    out.push(ZoneRead { field, line: li, text, conf: conf.min(ICR_CONFIDENCE_CAP) });
+                if let Some(read) = crate::icr::read_digits(&crop, dpi, field) {
+                    let text = match (*field, &read.lead) {
+                        // The row reader knows no letters: a claim number's prefix is Tesseract's
+                        // reading of the letters' ink, taken only when it is CSA, CSF or CSI.
+                        ("claim_number", Some(lead)) => claim_prefix(lead, dpi, deadline).map(|p| format!("{p} {}", read.text)),
+                        ("claim_number", None) => None,
+                        _ => Some(read.text),
+                    };
+                    if let Some(text) = text {
+                        out.push(ZoneRead { field, line: li, text, conf: read.conf.min(ICR_CONFIDENCE_CAP) });
+                    }
                 }
             }
         }
     }
     out
+}
+
+/// A hand-printed claim number's letters (the row reader's lead ink), read by Tesseract as a
+/// line of the letters C, S, A, F and I: CSA, CSF or CSI, or `None`. Tesseract often drops a
+/// thin I ("CS"); then the last glyph is read alone as A, F or I.
+fn claim_prefix(lead: &GrayImage, dpi: f32, deadline: Option<(Instant, Duration)>) -> Option<String> {
+    let (whole, _) = read_line(lead, dpi, CLAIM_PREFIX_LETTERS, SEG_LINE, deadline).ok()??;
+    if matches!(whole.as_str(), "CSA" | "CSF" | "CSI") {
+        return Some(whole);
+    }
+    if whole != "CS" {
+        return None;
+    }
+    let glyph = crate::icr::last_glyph(lead)?;
+    let (last, _) = read_line(&glyph, dpi, "AFI", SEG_CHAR, deadline).ok()??;
+    matches!(last.as_str(), "A" | "F" | "I").then(|| format!("CS{last}"))
 }
 
 /// Is the label found in words `a..=b` a form's label rather than words of a sentence
@@ -659,14 +693,23 @@ fn value_already_read(field: &str, text: &PageText, li: usize, a: usize, b: usiz
     })
 }
 
-/// Recognise one box cut from the page as a single line of digits (and / -), within the page's
-/// deadline.
-fn read_digits_line(crop: &GrayImage, dpi: f32, deadline: Option<(Instant, Duration)>) -> Result<Option<(String, f32)>, OcrError> {
+/// What a numeric box may hold when Tesseract reads it again: an SSN's or a date's characters.
+const DIGIT_LETTERS: &str = "0123456789/-";
+/// A claim number's characters (CSA, CSF, CSI and digits).
+const CLAIM_LETTERS: &str = "ACFIS0123456789";
+/// A claim number's prefix letters alone.
+const CLAIM_PREFIX_LETTERS: &str = "ACFIS";
+const SEG_LINE: tesseract_sys::TessPageSegMode = tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE;
+const SEG_CHAR: tesseract_sys::TessPageSegMode = tesseract_sys::TessPageSegMode_PSM_SINGLE_CHAR;
+
+/// Recognise one box cut from the page as a single line (or word) of the characters `chars`,
+/// within the page's deadline.
+fn read_line(crop: &GrayImage, dpi: f32, chars: &str, mode: tesseract_sys::TessPageSegMode, deadline: Option<(Instant, Duration)>) -> Result<Option<(String, f32)>, OcrError> {
     ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let Some(mut tess) = slot.take() else { return Ok(None) };
-        tess.set_variable("tessedit_char_whitelist", "0123456789/-");
-        tess.set_page_seg_mode(tesseract_sys::TessPageSegMode_PSM_SINGLE_LINE);
+        tess.set_variable("tessedit_char_whitelist", chars);
+        tess.set_page_seg_mode(mode);
         let result = tess.set_image(crop, dpi).and_then(|()| tess.recognize(deadline)).and_then(|()| tess.text());
         let conf = tess.mean_text_conf() as f32 / 100.0;
         // Back to the page-wide settings for the next page, whatever happened.
@@ -735,6 +778,28 @@ pub fn parse_tsv(tsv: &str, width: u32, height: u32) -> PageText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Boxes cut from generated forms under "CSA claim number" labels (fake people): the row
+    /// reader gives the digits and the letters' ink, Tesseract reads the letters; a thin I that
+    /// Tesseract drops from "CSI" is read alone.
+    #[test]
+    fn hand_printed_claim_numbers_are_read() {
+        let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None };
+        ENGINE.with(|cell| *cell.borrow_mut() = Some(new_engine(&settings).expect("Tesseract starts")));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/icr/");
+        for (file, prefix, digits) in [("claim_csa.png", "CSA", Some("6147167")), ("claim_csi.png", "CSI", Some("7049013")), ("claim_csi_thin.png", "CSI", None)] {
+            let img = image::open(format!("{path}{file}")).expect("test box").to_luma8();
+            let read = crate::icr::read_digits(&img, 200.0, "claim_number").unwrap_or_else(|| panic!("{file}: no reading"));
+            if let Some(digits) = digits {
+                assert_eq!(read.text, digits, "{file}");
+            }
+            let lead = read.lead.unwrap_or_else(|| panic!("{file}: no letters"));
+            assert_eq!(claim_prefix(&lead, 200.0, None).as_deref(), Some(prefix), "{file}");
+        }
+        // A box with no letters before its digits has no prefix: no claim number.
+        let img = image::open(format!("{path}ssn_boxed.png")).expect("test box").to_luma8();
+        assert!(crate::icr::read_digits(&img, 200.0, "claim_number").is_none_or(|r| r.lead.is_none()));
+    }
 
     /// Regression: non-ASCII OCR text before a label must not panic the zone reader.
     #[test]
