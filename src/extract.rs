@@ -14,6 +14,7 @@ use regex::Regex;
 
 use crate::catalog::{Catalog, FieldRule};
 use crate::classify::PageRole;
+use crate::ocr::ZoneRead;
 use crate::separate::Document;
 
 /// A field read off a document.
@@ -263,7 +264,7 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     // Values are read off the form's own pages, never off instructions or attachments.
     let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
     let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();
-    let zones: Vec<Vec<crate::ocr::ZoneRead>> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.clone() } else { Vec::new() }).collect();
+    let zones: Vec<Vec<ZoneRead>> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.clone() } else { Vec::new() }).collect();
     let mut out = BTreeMap::new();
     for field in &wanted {
         let Some(rule) = catalog.fields.get(field) else { continue };
@@ -276,11 +277,31 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
 }
 
 /// A numeric field from a page's digits-only second readings.
-fn from_zones(field: &str, zones: &[crate::ocr::ZoneRead], pi: usize) -> Option<Field> {
+fn from_zones(field: &str, zones: &[ZoneRead], pi: usize) -> Option<Field> {
     // The most confident valid reading: a box is read twice (Tesseract's digit line, the
     // hand-printed digit reader), and below and after its label.
     let best = zones.iter().filter(|z| z.field == field).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).max_by(|a, b| a.1.total_cmp(&b.1))?;
     Some(Field { value: best.0, confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
+}
+
+/// A page-wide reading under this confidence is one Tesseract was unsure of: typed values read
+/// 0.82 and more on the generated corpus, hand-printed digits mostly less.
+const UNSURE_PAGE_READING: f32 = 0.8;
+/// A digit reader's check at least this confident (after `from_zones`' scaling; its values
+/// are capped at 0.405) overrules an unsure page-wide reading it contradicts.
+const SURE_CHECK: f32 = 0.3;
+
+/// A page's labelled value, checked against the digit reader's reading of the same box: where
+/// Tesseract was unsure and the digit reader reads another valid value, the digit reader's
+/// stands (with its capped confidence, so the document goes to review). On the development
+/// sets (generated, seeds 11 and 42) this mended 11 page readings of hand-printed SSNs and
+/// dates and spoiled 3; on the held-out set (seed 7) it mended 1 and spoiled 1. Typed values
+/// read 0.82 or more there, and were not overruled.
+fn checked(read: Field, check: Option<Field>) -> Field {
+    match check {
+        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && c.confidence >= SURE_CHECK => c,
+        _ => read,
+    }
 }
 
 /// The applicant's value of `field` on one page (0-based `pi`), read after or below its label.
@@ -317,14 +338,20 @@ fn labelled_on_page(field: &str, rule: &FieldRule, labels: &[Vec<String>], lines
 /// else its digits-only second reading); the value most pages read wins, the earliest page
 /// breaking ties. Pages that read something else lower the confidence and are reported (without
 /// the values: they may be SSNs) so that the document goes to review.
-fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<crate::ocr::ZoneRead>]) -> Option<Field> {
+fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<ZoneRead>]) -> Option<Field> {
     let mut labels: Vec<Vec<String>> = rule.labels.iter().map(|l| l.split_whitespace().map(norm).filter(|t| !t.is_empty()).collect()).collect();
     // Longest labels first: "Name (Last, First, Middle)" before "Name".
     labels.sort_by_key(|l| std::cmp::Reverse(l.concat().len()));
     let readings: Vec<Field> = pages
         .iter()
         .enumerate()
-        .filter_map(|(pi, lines)| labelled_on_page(field, rule, &labels, lines, pi).or_else(|| zones.get(pi).and_then(|z| from_zones(field, z, pi))))
+        .filter_map(|(pi, lines)| {
+            let (second, check): (Vec<ZoneRead>, Vec<ZoneRead>) = zones.get(pi).map(|z| z.iter().cloned().partition(|z| !z.check)).unwrap_or_default();
+            match labelled_on_page(field, rule, &labels, lines, pi) {
+                Some(read) => Some(checked(read, from_zones(field, &check, pi))),
+                None => from_zones(field, &second, pi),
+            }
+        })
         .collect();
     if let Some(best) = vote(field, &readings) {
         return Some(best);
@@ -500,6 +527,19 @@ mod tests {
         let f = vote("name", &[reading("DOE, JANE", 1), reading("Jane Doe", 2), reading("Jane Doe", 3)]).unwrap();
         assert_eq!((f.value.as_str(), f.disagreement), ("DOE, JANE", None));
         assert_eq!(vote("ssn", &[]), None);
+    }
+
+    /// Tesseract's page-wide reading of hand-printed digits is often a valid wrong value
+    /// (generated seed 11: "1904-04-01" for 1964-04-01 at 0.74); the digit reader's check of the
+    /// same box overrules it, never a sure (typed) reading.
+    #[test]
+    fn digit_reader_overrules_unsure_page_readings() {
+        let at = |value: &str, confidence| Field { value: value.into(), confidence, page: 1, disagreement: None };
+        assert_eq!(checked(at("1904-04-01", 0.74), Some(at("1964-04-01", 0.405))).value, "1964-04-01");
+        assert_eq!(checked(at("986-44-6944", 0.82), Some(at("953-20-1208", 0.405))).value, "986-44-6944", "sure: typed");
+        assert_eq!(checked(at("1904-04-01", 0.74), Some(at("1964-04-01", 0.2))).value, "1904-04-01", "an unsure check");
+        assert_eq!(checked(at("1964-04-01", 0.74), Some(at("1964-04-01", 0.405))).confidence, 0.74, "agreement");
+        assert_eq!(checked(at("1964-04-01", 0.74), None).value, "1964-04-01");
     }
 
     /// Regression: three pages of a hand-printed SF 2809 (generated, seed 42) each misread one

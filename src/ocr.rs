@@ -136,6 +136,9 @@ pub struct ZoneRead {
     pub text: String,
     /// 0..1
     pub conf: f32,
+    /// Read by the digit reader only, to check a value the page-wide reading already gave
+    /// (see `extract::find_field`).
+    pub check: bool,
 }
 
 /// The highest confidence a value read by the hand-printed digit reader may carry: below
@@ -564,7 +567,15 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             if other_number || OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
                 continue;
             }
-            if !label_like(&line.words, a, b) || value_already_read(field, text, li, a, b) {
+            if !label_like(&line.words, a, b) {
+                continue;
+            }
+            // A value the page-wide reading already gave is only checked by the digit reader
+            // (Tesseract would read the same ink the same way).
+            // Claim numbers are not checked: typed ones are read less sure (their letters),
+            // and the check would overrule them.
+            let check = value_already_read(field, text, li, a, b);
+            if check && *field == "claim_number" {
                 continue;
             }
             // The value's box starts where its item's label does ("4. CSA claim number": at
@@ -586,9 +597,10 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                 }
                 let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
                 let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
-                if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
+                if check {
+                } else if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
                     if text.chars().filter(char::is_ascii_digit).count() >= 6 {
-                        out.push(ZoneRead { field, line: li, text, conf });
+                        out.push(ZoneRead { field, line: li, text, conf, check: false });
                     }
                 }
                 // Then the hand-printed digit reader (crate::icr), for boxes Tesseract cannot read; its
@@ -602,7 +614,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                         _ => Some(read.text),
                     };
                     if let Some(text) = text {
-                        out.push(ZoneRead { field, line: li, text, conf: read.conf.min(ICR_CONFIDENCE_CAP) });
+                        out.push(ZoneRead { field, line: li, text, conf: read.conf.min(ICR_CONFIDENCE_CAP), check });
                     }
                 }
             }
