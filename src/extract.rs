@@ -139,6 +139,9 @@ fn regexes() -> &'static Regexes {
     })
 }
 
+/// Years a date of birth is accepted in.
+const BIRTH_YEARS: std::ops::RangeInclusive<i32> = 1900..=2030;
+
 struct Regexes {
     ssn: Regex,
     date: Regex,
@@ -156,7 +159,7 @@ pub(crate) fn validate(field: &str, text: &str) -> Option<String> {
         }).filter(|s| valid_ssn(s)),
         "date_of_birth" => r.date.captures(&squeeze_digit_spaces(text)).and_then(|c| {
             let (m, d, y): (u32, u32, i32) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
-            chrono::NaiveDate::from_ymd_opt(y, m, d).filter(|_| (1900..=2030).contains(&y)).map(|dt| dt.format("%Y-%m-%d").to_string())
+            chrono::NaiveDate::from_ymd_opt(y, m, d).filter(|_| BIRTH_YEARS.contains(&y)).map(|dt| dt.format("%Y-%m-%d").to_string())
         }),
         "claim_number" => r.claim.captures(text).map(|c| format!("{} {}", c[1].to_uppercase(), &c[2])),
         "name" => {
@@ -276,11 +279,12 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     out
 }
 
-/// A numeric field from a page's digits-only second readings.
-fn from_zones(field: &str, zones: &[ZoneRead], pi: usize) -> Option<Field> {
+/// A numeric field from a page's digits-only second readings (`check`: from the digit reader's
+/// checks of values the page-wide reading gave instead).
+fn from_zones(field: &str, zones: &[ZoneRead], check: bool, pi: usize) -> Option<Field> {
     // The most confident valid reading: a box is read twice (Tesseract's digit line, the
     // hand-printed digit reader), and below and after its label.
-    let best = zones.iter().filter(|z| z.field == field).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let best = zones.iter().filter(|z| z.field == field && z.check == check).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).max_by(|a, b| a.1.total_cmp(&b.1))?;
     Some(Field { value: best.0, confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
 }
 
@@ -346,10 +350,10 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<Zone
         .iter()
         .enumerate()
         .filter_map(|(pi, lines)| {
-            let (second, check): (Vec<ZoneRead>, Vec<ZoneRead>) = zones.get(pi).map(|z| z.iter().cloned().partition(|z| !z.check)).unwrap_or_default();
+            let zones = zones.get(pi).map_or(&[][..], Vec::as_slice);
             match labelled_on_page(field, rule, &labels, lines, pi) {
-                Some(read) => Some(checked(read, from_zones(field, &check, pi))),
-                None => from_zones(field, &second, pi),
+                Some(read) => Some(checked(read, from_zones(field, zones, true, pi))),
+                None => from_zones(field, zones, false, pi),
             }
         })
         .collect();
@@ -393,8 +397,8 @@ pub fn review_reasons(fields: &BTreeMap<String, Field>) -> Vec<String> {
     out
 }
 
-/// The value most readings agree on (the earliest page's among equals); its confidence scaled by the share of readings that agree, and a note
-/// when some do not. When three or more readings of the same shape leave no value read by
+/// The value most readings agree on (the earliest page's among equals); its confidence scaled
+/// by the share of readings that agree, and a note when some do not. When three or more readings of the same shape leave no value read by
 /// most of them, each character is the one most readings have there: hand-printed digits
 /// misread on each page tend to be misread differently ("938-89-6773", "988-89-5778",
 /// "922-89-5173" say 938-89-5773). Names and agencies are written differently from page to
@@ -456,7 +460,7 @@ fn per_character(field: &str, readings: &[Field], like: &str) -> Option<(String,
     }
     // Values are kept normalised: dates in ISO 8601, which `validate` does not read.
     let valid = match field {
-        "date_of_birth" => chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_ok_and(|d| (1900..=2030).contains(&chrono::Datelike::year(&d))),
+        "date_of_birth" => chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_ok_and(|d| BIRTH_YEARS.contains(&chrono::Datelike::year(&d))),
         _ => validate(field, &value).as_deref() == Some(value.as_str()),
     };
     valid.then_some((value, agree))

@@ -611,62 +611,52 @@ pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
     Some(RowRead { text: d.text, conf: d.conf, lead })
 }
 
+/// The runs of columns `0..cols` of `img` that hold ink (`is_ink` of some pixel), as
+/// half-open ranges.
+fn ink_runs(img: &GrayImage, cols: usize, is_ink: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for x in 0..cols.min(img.width() as usize) {
+        if (0..img.height()).any(|y| is_ink(img.get_pixel(x as u32, y).0[0])) {
+            match runs.last_mut() {
+                Some(r) if r.1 == x => r.1 = x + 1,
+                _ => runs.push((x, x + 1)),
+            }
+        }
+    }
+    runs
+}
+
+/// White margin around a cut-out of ink `h` pixels high.
+fn margin(h: u32) -> u32 {
+    (h / 4).max(4)
+}
+
 /// The ink before the value, which starts near column `start` of `ink` (white on black): up
 /// to the widest gap between columns of ink before it, the space between a claim number's
 /// letters and its digits. Black on white, with a margin, as OCR engines want it.
 fn lead_ink(ink: &GrayImage, start: usize) -> Option<GrayImage> {
-    let (w, h) = (ink.width() as usize, ink.height());
-    let end = start.min(w);
-    let inked: Vec<bool> = (0..end).map(|x| (0..h).any(|y| ink.get_pixel(x as u32, y).0[0] > 0)).collect();
-    // The widest run of empty columns that has ink on its left.
-    let (mut best, mut run_start, mut seen_ink) = (None::<(usize, usize)>, None::<usize>, false);
-    for (x, &on) in inked.iter().chain([&true]).enumerate() {
-        match (on, run_start) {
-            (false, None) if seen_ink => run_start = Some(x),
-            (true, Some(s)) => {
-                if best.is_none_or(|(bs, be)| x - s > be - bs) {
-                    best = Some((s, x));
-                }
-                run_start = None;
-            }
-            _ => {}
-        }
-        seen_ink |= on;
-    }
-    let (cut, _) = best?;
-    let margin = (h / 4).max(4);
-    let (ow, oh) = (cut as u32 + 2 * margin, h + 2 * margin);
-    Some(GrayImage::from_fn(ow, oh, |x, y| {
-        let inside = x >= margin && y >= margin && ((x - margin) as usize) < cut && y - margin < h;
-        let on = inside && ink.get_pixel(x - margin, y - margin).0[0] > 0;
+    let end = start.min(ink.width() as usize);
+    let runs = ink_runs(ink, end, |v| v > 0);
+    // Gaps after each run of ink: up to the next run, or to `end`.
+    let gaps = runs.iter().enumerate().map(|(i, r)| (r.1, runs.get(i + 1).map_or(end, |n| n.0)));
+    let (cut, _) = gaps.filter(|g| g.1 > g.0).fold(None::<(usize, usize)>, |best, g| if best.is_none_or(|b| g.1 - g.0 > b.1 - b.0) { Some(g) } else { best })?;
+    let (h, m) = (ink.height(), margin(ink.height()));
+    Some(GrayImage::from_fn(cut as u32 + 2 * m, h + 2 * m, |x, y| {
+        let inside = x >= m && y >= m && ((x - m) as usize) < cut && y - m < h;
+        let on = inside && ink.get_pixel(x - m, y - m).0[0] > 0;
         image::Luma([if on { 0 } else { 255 }])
     }))
 }
 
 /// The last glyph of a line of dark ink on white (`lead`): the columns after its last gap, with
-/// the line's margin around them; `None` when the line has fewer than three glyphs apart.
+/// a margin; `None` when the line has fewer than three glyphs apart.
 pub fn last_glyph(lead: &GrayImage) -> Option<GrayImage> {
-    let (w, h) = lead.dimensions();
-    let inked: Vec<bool> = (0..w).map(|x| (0..h).any(|y| lead.get_pixel(x, y).0[0] < 128)).collect();
-    let mut groups = Vec::new();
-    let mut x = 0;
-    while x < inked.len() {
-        if inked[x] {
-            let s = x;
-            while x < inked.len() && inked[x] {
-                x += 1;
-            }
-            groups.push((s, x));
-        } else {
-            x += 1;
-        }
-    }
-    let &(s, e) = groups.last().filter(|_| groups.len() >= 3)?;
-    let margin = (h / 4).max(4);
-    let gw = (e - s) as u32 + 2 * margin;
-    Some(GrayImage::from_fn(gw, h, |x, y| {
-        let sx = (x as i64 - margin as i64 + s as i64) as usize;
-        image::Luma([if x >= margin && sx < e { lead.get_pixel(sx as u32, y).0[0] } else { 255 }])
+    let runs = ink_runs(lead, lead.width() as usize, |v| v < 128);
+    let &(s, e) = runs.last().filter(|_| runs.len() >= 3)?;
+    let m = margin(lead.height()) as usize;
+    Some(GrayImage::from_fn((e - s + 2 * m) as u32, lead.height(), |x, y| {
+        let sx = (x as usize + s).checked_sub(m).filter(|sx| (s..e).contains(sx));
+        image::Luma([sx.map_or(255, |sx| lead.get_pixel(sx as u32, y).0[0])])
     }))
 }
 

@@ -596,11 +596,12 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                     continue;
                 }
                 let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
-                let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
-                if check {
-                } else if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
-                    if text.chars().filter(char::is_ascii_digit).count() >= 6 {
-                        out.push(ZoneRead { field, line: li, text, conf, check: false });
+                if !check {
+                    let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
+                    if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
+                        if text.chars().filter(char::is_ascii_digit).count() >= 6 {
+                            out.push(ZoneRead { field, line: li, text, conf, check: false });
+                        }
                     }
                 }
                 // Then the hand-printed digit reader (crate::icr), for boxes Tesseract cannot read; its
