@@ -486,6 +486,15 @@ fn ink_without_lines(img: &GrayImage, dpi: f32) -> (Vec<bool>, usize, usize) {
     let vl = ((dpi * 0.15) as usize).max(8);
     long_runs(&ink, &mut line, h, w, hl, |row, x| row * w + x);
     long_runs(&ink, &mut line, w, h, vl, |col, y| y * w + col);
+    // A box's side ruling scanned as dashes (no run long enough): a column inked over most of
+    // a box tall enough that no glyph spans that much of it.
+    if h * 2 >= 5 * vl {
+        for x in 0..w {
+            if (0..h).filter(|y| ink[y * w + x]).count() * 20 >= h * 9 {
+                (0..h).for_each(|y| line[y * w + x] = ink[y * w + x]);
+            }
+        }
+    }
     let mut out = ink;
     for y in 0..h {
         for x in 0..w {
@@ -536,15 +545,18 @@ fn components(ink: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<(Blob, usize)>
     (label, blobs)
 }
 
-/// The ink of the box's main text row (white on black, cropped to it): the components whose
-/// vertical centres cluster with the most others, and the smaller marks (hyphens, slashes, dots
-/// of broken strokes) within 30 % of the row's height of it.
-fn value_row(img: &GrayImage, dpi: f32) -> Option<GrayImage> {
+/// The ink of the box's text rows (white on black, each cropped to its row), top row first:
+/// components whose vertical centres cluster, and the smaller marks (hyphens, slashes, dots of
+/// broken strokes) within 30 % of the row's height of it. A box cut below a label often holds
+/// the next item's label too, which has more letters than the value has digits: every row is
+/// offered, and the reader takes the first that reads as a value. A row below the first that
+/// the box's lower edge cuts is left out.
+fn value_rows(img: &GrayImage, dpi: f32) -> Vec<GrayImage> {
     let (ink, w, h) = ink_without_lines(img, dpi);
     let (label, blobs) = components(&ink, w, h);
     let min_area = ((dpi / 200.0).powi(2) * 6.0) as usize;
     let comps: Vec<Blob> = blobs.into_iter().filter(|(_, a)| *a >= min_area).map(|(b, _)| b).collect();
-    let tallest = comps.iter().map(Blob::h).max()?;
+    let Some(tallest) = comps.iter().map(Blob::h).max() else { return Vec::new() };
     let mut big: Vec<&Blob> = comps.iter().filter(|c| c.h() * 2 >= tallest).collect();
     big.sort_by(|a, b| (a.y0 + a.y1).cmp(&(b.y0 + b.y1)));
     // Rows: blobs whose vertical centres lie within half the tallest height of the row's mean.
@@ -559,26 +571,38 @@ fn value_row(img: &GrayImage, dpi: f32) -> Option<GrayImage> {
             _ => rows.push((cy, vec![c])),
         }
     }
-    let mut best = 0;
-    for (i, r) in rows.iter().enumerate() {
-        if r.1.len() > rows[best].1.len() {
-            best = i;
-        }
-    }
-    let row = &rows.get(best)?.1;
-    let top = row.iter().map(|c| c.y0).min()?;
-    let bottom = row.iter().map(|c| c.y1).max()?;
-    let slack = (bottom - top) as f32 * 0.3;
-    let sel: Vec<&Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack).collect();
-    let mut keep = vec![false; label.iter().max().map_or(0, |m| *m as usize + 1)];
-    sel.iter().for_each(|c| keep[c.label as usize] = true);
-    let (x0, x1) = (sel.iter().map(|c| c.x0).min()?, sel.iter().map(|c| c.x1).max()?);
-    let (y0, y1) = (sel.iter().map(|c| c.y0).min()?, sel.iter().map(|c| c.y1).max()?);
-    Some(GrayImage::from_fn((x1 - x0) as u32, (y1 - y0) as u32, |x, y| {
-        let l = label[(y0 + y as usize) * w + x0 + x as usize];
-        image::Luma([if keep[l as usize] { 255 } else { 0 }])
-    }))
+    let n_labels = label.iter().max().map_or(0, |m| *m as usize + 1);
+    rows.iter()
+        .filter(|(_, members)| members.len() >= MIN_ROW_BLOBS)
+        .take(MAX_ROWS)
+        .enumerate()
+        .filter_map(|(i, (_, row))| {
+            let top = row.iter().map(|c| c.y0).min()?;
+            let bottom = row.iter().map(|c| c.y1).max()?;
+            // A row below the first that the box's lower edge cuts through (the next item's
+            // value) is not read.
+            if i > 0 && bottom >= h {
+                return None;
+            }
+            let slack = (bottom - top) as f32 * 0.3;
+            let sel: Vec<&Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack).collect();
+            let mut keep = vec![false; n_labels];
+            sel.iter().for_each(|c| keep[c.label as usize] = true);
+            let (x0, x1) = (sel.iter().map(|c| c.x0).min()?, sel.iter().map(|c| c.x1).max()?);
+            let (y0, y1) = (sel.iter().map(|c| c.y0).min()?, sel.iter().map(|c| c.y1).max()?);
+            Some(GrayImage::from_fn((x1 - x0) as u32, (y1 - y0) as u32, |x, y| {
+                let l = label[(y0 + y as usize) * w + x0 + x as usize];
+                image::Luma([if keep[l as usize] { 255 } else { 0 }])
+            }))
+        })
+        .collect()
 }
+
+/// Fewest large components a row of a value has (a hand-printed SSN or date has nine or
+/// more glyphs; touching ones merge, so well under that).
+const MIN_ROW_BLOBS: usize = 3;
+/// Rows of a box offered to the reader, from the top.
+const MAX_ROWS: usize = 4;
 
 /// A box's value as the row reader sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -602,13 +626,14 @@ pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
         return None;
     }
     let net = row_net()?;
-    let ink = value_row(img, dpi)?;
-    let row = net.input(&ink);
-    let frames = net.log_probs(&row);
-    let d = decode(&frames, &templates).filter(|d| d.conf >= MIN_CONFIDENCE)?;
     let has_prefix = templates.iter().any(|t| t.iter().any(|classes| classes.contains(&OTHER)));
-    let lead = if has_prefix { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
-    Some(RowRead { text: d.text, conf: d.conf, lead })
+    value_rows(img, dpi).into_iter().find_map(|ink| {
+        let row = net.input(&ink);
+        let frames = net.log_probs(&row);
+        let d = decode(&frames, &templates).filter(|d| d.conf >= MIN_CONFIDENCE)?;
+        let lead = if has_prefix { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
+        Some(RowRead { text: d.text, conf: d.conf, lead })
+    })
 }
 
 /// The runs of columns `0..cols` of `img` that hold ink (`is_ink` of some pixel), as
@@ -753,6 +778,22 @@ mod tests {
     fn a_blank_box_reads_nothing() {
         let img = GrayImage::from_pixel(300, 60, image::Luma([255]));
         assert_eq!(read_digits(&img, 200.0, "ssn"), None);
+    }
+
+    /// Regression (seed 42, SF 3112B): the box cut below "12. Applicant's Social Security
+    /// Number" also holds the next item's label ("3. Employing agency"). The row with the most
+    /// components was taken, and that was the label, so the SSN above it was never read. Also,
+    /// the box's left ruling is scanned as dashes, and the dashes stuck to the value's first digit.
+    #[test]
+    fn regression_value_above_the_next_label_is_offered_first() {
+        let img = box_image("ssn_label_below.png");
+        let rows = value_rows(&img, 200.0);
+        assert!(rows.len() >= 2, "the value's row and the label's: {}", rows.len());
+        // The value "925-28-7368" is 169 x 28 pixels without the ruling, 191 wide with it;
+        // the label's row is some 22 pixels high and 216 wide.
+        let (w, h) = rows[0].dimensions();
+        assert!((150..180).contains(&w) && (24..34).contains(&h), "first row is the value's, without its ruling: {w}x{h}");
+        assert!(rows[1].height() < h, "then the smaller print of the label");
     }
 
     fn box_image(name: &str) -> GrayImage {

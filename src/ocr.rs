@@ -586,7 +586,10 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
             let height = (line.baseline - line.top).max(dpi * 0.08);
             let top = line.baseline as u32 + (height * 0.15) as u32;
-            let bottom = ((line.baseline + height * 3.2) as u32).min(img.height());
+            // Small print labels a tall box (W-4P: a 7-point label, the value a third of an
+            // inch below it): at least 0.35 in. A next item's label that falls inside is
+            // passed over by the reader (it reads the first row that reads as a value).
+            let bottom = ((line.baseline + (height * 3.2).max(dpi * 0.35)) as u32).min(img.height());
             // Below the label, then after it on its line.
             let below = (x0, top, x1, bottom);
             let after_x0 = line.words[b].x1 + (dpi * 0.03) as u32;
