@@ -267,7 +267,7 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     // Values are read off the form's own pages, never off instructions or attachments.
     let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
     let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();
-    let zones: Vec<Vec<ZoneRead>> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.clone() } else { Vec::new() }).collect();
+    let zones: Vec<&[ZoneRead]> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.as_slice() } else { &[] }).collect();
     let mut out = BTreeMap::new();
     for field in &wanted {
         let Some(rule) = catalog.fields.get(field) else { continue };
@@ -342,7 +342,7 @@ fn labelled_on_page(field: &str, rule: &FieldRule, labels: &[Vec<String>], lines
 /// else its digits-only second reading); the value most pages read wins, the earliest page
 /// breaking ties. Pages that read something else lower the confidence and are reported (without
 /// the values: they may be SSNs) so that the document goes to review.
-fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<ZoneRead>]) -> Option<Field> {
+fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[&[ZoneRead]]) -> Option<Field> {
     let mut labels: Vec<Vec<String>> = rule.labels.iter().map(|l| l.split_whitespace().map(norm).filter(|t| !t.is_empty()).collect()).collect();
     // Longest labels first: "Name (Last, First, Middle)" before "Name".
     labels.sort_by_key(|l| std::cmp::Reverse(l.concat().len()));
@@ -350,7 +350,7 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[Vec<Zone
         .iter()
         .enumerate()
         .filter_map(|(pi, lines)| {
-            let zones = zones.get(pi).map_or(&[][..], Vec::as_slice);
+            let zones = zones.get(pi).copied().unwrap_or_default();
             match labelled_on_page(field, rule, &labels, lines, pi) {
                 Some(read) => Some(checked(read, from_zones(field, zones, true, pi))),
                 None => from_zones(field, zones, false, pi),
