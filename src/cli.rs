@@ -77,6 +77,11 @@ pub struct EvalArgs {
     /// List every field that was read wrong (values masked like SSNs in manifests).
     #[arg(long)]
     pub errors: bool,
+    /// Also write every box next to a numeric label that the digit readers see, as PNG, with
+    /// DIR/zones.jsonl giving each box's field and true value (for work on the readers; the
+    /// boxes and the file hold full SSNs).
+    #[arg(long, value_name = "DIR")]
+    pub dump_zones: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

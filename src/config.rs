@@ -43,6 +43,9 @@ pub struct Config {
     /// Recognise gray and colour pages of high resolution from a copy reduced to this many dpi
     /// (see [`crate::ocr::OcrSettings::recognition_dpi`]); `None`: at the scan's resolution.
     pub recognition_dpi: Option<f32>,
+    /// Write the numeric boxes the digit readers see to this folder (`casefile eval
+    /// --dump-zones`; see [`crate::eval::dump_zones`]).
+    pub zone_dump: Option<PathBuf>,
 }
 
 /// Default of `--min-age`.
@@ -69,6 +72,7 @@ impl Config {
             name_template: crate::naming::DEFAULT_TEMPLATE.to_string(),
             min_age: DEFAULT_MIN_AGE,
             force: false,
+            zone_dump: None,
         }
     }
 

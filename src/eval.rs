@@ -262,6 +262,49 @@ pub fn load_truth(path: &Path) -> Result<Truth, String> {
     Ok(truth)
 }
 
+/// One line of `zones.jsonl` (`casefile eval --dump-zones DIR`): a numeric box the digit
+/// readers saw, with the value its page truly shows for that field (`None`: the truth has none,
+/// as for a spouse's box).
+#[derive(Serialize, Deserialize)]
+pub struct DumpedZone {
+    #[serde(flatten)]
+    pub crop: crate::pipeline::DumpedCrop,
+    pub truth: Option<String>,
+}
+
+/// Join the crops a run dumped (`DIR/crops.jsonl`, written as pages are recognised) with the
+/// truth of their pages into `DIR/zones.jsonl`, for working on the digit reader (see
+/// `examples/read-zones.rs`). Returns the number of boxes and of boxes with a true value.
+pub fn dump_zones(dir: &Path, truth: &Truth) -> Result<(usize, usize), String> {
+    let crops = dir.join("crops.jsonl");
+    let text = match std::fs::read_to_string(&crops) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", crops.display())),
+    };
+    let same_file = |t: &str, s: &str| t == s || t.ends_with(&format!("/{s}")) || s.ends_with(&format!("/{t}"));
+    let mut out = String::new();
+    let (mut n, mut known) = (0, 0);
+    for line in text.lines() {
+        let crop: crate::pipeline::DumpedCrop = serde_json::from_str(line).map_err(|e| format!("{}: {e}", crops.display()))?;
+        let truth = truth
+            .files
+            .iter()
+            .filter(|f| same_file(&f.path, &crop.source))
+            .flat_map(|f| f.pages.iter())
+            .find(|p| p.page == crop.page)
+            .and_then(|p| p.fields.get(&crop.field).cloned());
+        n += 1;
+        known += usize::from(truth.is_some());
+        let zone = DumpedZone { crop, truth };
+        out.push_str(&serde_json::to_string(&zone).map_err(|e| e.to_string())?);
+        out.push('\n');
+    }
+    let path = dir.join("zones.jsonl");
+    std::fs::write(&path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((n, known))
+}
+
 /// The text report.
 pub fn render(r: &Report, scans: &[PathBuf]) -> String {
     let mut s = String::new();

@@ -135,6 +135,13 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             config.quiet = true;
             config.min_age = std::time::Duration::ZERO;
             config.force = true;
+            if let Some(dir) = &args.dump_zones {
+                casefile::output::create_dir_all(dir).map_err(|e| RunError::Usage(format!("{}: {e}", dir.display())))?;
+                for old in ["crops.jsonl", "zones.jsonl"] {
+                    let _ = std::fs::remove_file(dir.join(old));
+                }
+                config.zone_dump = Some(dir.clone());
+            }
             install_stop_handler();
             let outcome = casefile::run(
                 &config,
@@ -147,6 +154,10 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             )?;
             if outcome.interrupted {
                 return Ok(ExitCode::from(EXIT_INTERRUPTED));
+            }
+            if let Some(dir) = &args.dump_zones {
+                let (n, known) = casefile::eval::dump_zones(dir, &truth).map_err(RunError::Usage)?;
+                eprintln!("casefile: {n} boxes written to {} ({known} with a true value; see zones.jsonl)", dir.display());
             }
             let mut report = casefile::eval::score(&truth, &outcome.manifest);
             report.seconds = outcome.elapsed_secs;

@@ -123,6 +123,19 @@ pub struct RecognizedPage {
     /// Second readings of the boxes next to numeric labels (dates of birth, SSNs, claim
     /// numbers), digits only (a claim number with its letters).
     pub zones: Vec<ZoneRead>,
+    /// The boxes those readings were made from, kept only when [`OcrSettings::zone_dump`]
+    /// asks for them.
+    pub zone_crops: Vec<ZoneCrop>,
+}
+
+/// A box next to a numeric label, as the digit readers saw it.
+pub struct ZoneCrop {
+    /// The field whose label the box belongs to.
+    pub field: &'static str,
+    /// The label's line, as recognised.
+    pub label: String,
+    pub dpi: f32,
+    pub image: GrayImage,
 }
 
 /// A box read again as one line of digits: hand-printed numbers that the page-wide reading
@@ -175,6 +188,10 @@ pub struct OcrSettings {
     /// re-read work on the full-resolution image. Black-and-white pages are never reduced (they
     /// go to Tesseract 1 bit per pixel, already its cheapest input).
     pub recognition_dpi: Option<f32>,
+    /// Keep each page's numeric boxes in [`RecognizedPage::zone_crops`], for the pipeline to
+    /// write to this folder (`casefile eval --dump-zones`: work on the digit reader; the boxes
+    /// hold full SSNs).
+    pub zone_dump: Option<PathBuf>,
 }
 
 /// Default of [`OcrSettings::recognition_dpi`]: a 300-dpi gray page recognised at 200 dpi costs
@@ -388,15 +405,16 @@ thread_local! {
 pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<RecognizedPage, OcrError> {
     let raster = page.source.raster.take();
     let dpi = raster.as_ref().map(|r| r.dpi);
-    let done = |page, text: Option<PageText>, plain_text, text_source, separator, zones| {
+    let done = |page, text: Option<PageText>, plain_text, text_source, separator, (zones, zone_crops)| {
         let confidence = text.as_ref().and_then(PageText::mean_confidence);
-        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi, separator, zones })
+        Ok(RecognizedPage { prepared: page, text, plain_text, text_source, confidence, dpi, separator, zones, zone_crops })
     };
+    let none = || (vec![], vec![]);
     if page.blank {
-        return done(page, None, String::new(), TextSource::None, None, vec![]);
+        return done(page, None, String::new(), TextSource::None, None, none());
     }
     if let Some(existing) = page.source.existing_text.clone() {
-        return done(page, None, existing, TextSource::Pdf, None, vec![]);
+        return done(page, None, existing, TextSource::Pdf, None, none());
     }
     match raster {
         Some(mut raster) => {
@@ -407,7 +425,7 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
                 Err(e @ OcrError::TimedOut(_)) => {
                     page.unturned = None;
                     page.source.note = Some(format!("not recognised: {e}"));
-                    return done(page, None, String::new(), TextSource::None, None, vec![]);
+                    return done(page, None, String::new(), TextSource::None, None, none());
                 }
                 Err(e) => return Err(e),
             };
@@ -420,7 +438,7 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
                         Err(e @ OcrError::TimedOut(_)) => {
                             page.unturned = None;
                             page.source.note = Some(format!("not recognised: {e}"));
-                            return done(page, None, String::new(), TextSource::None, None, vec![]);
+                            return done(page, None, String::new(), TextSource::None, None, none());
                         }
                         Err(e) => return Err(e),
                     }
@@ -430,10 +448,11 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
             let plain = text.plain();
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
             let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
-            let zones = read_numeric_zones(&raster.image, raster.dpi, &text, deadline);
-            done(page, Some(text), plain, TextSource::Ocr, separator, zones)
+            let mut crops = Vec::new();
+            let zones = read_numeric_zones(&raster.image, raster.dpi, &text, deadline, settings.zone_dump.is_some().then_some(&mut crops));
+            done(page, Some(text), plain, TextSource::Ocr, separator, (zones, crops))
         }
-        None => done(page, None, String::new(), TextSource::None, None, vec![]),
+        None => done(page, None, String::new(), TextSource::None, None, none()),
     }
 }
 
@@ -533,8 +552,8 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
 }
 
 /// Read again, as single lines of digits, the boxes after and below numeric labels (public for
-/// the benchmark's per-stage profile).
-pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>) -> Vec<ZoneRead> {
+/// the benchmark's per-stage profile). With `crops`, each box read is kept there too.
+pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
     let is_marker = |w: &str| {
         let t = w.trim_end_matches(['.', ')']);
@@ -599,6 +618,9 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                     continue;
                 }
                 let crop = image::imageops::crop_imm(img, l, t, r - l, btm - t).to_image();
+                if let Some(crops) = crops.as_deref_mut() {
+                    crops.push(ZoneCrop { field, label: joined.clone(), dpi, image: crop.clone() });
+                }
                 if !check {
                     let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
                     if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
@@ -800,7 +822,7 @@ mod tests {
     /// Tesseract drops from "CSI" is read alone.
     #[test]
     fn hand_printed_claim_numbers_are_read() {
-        let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None };
+        let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None, zone_dump: None };
         ENGINE.with(|cell| *cell.borrow_mut() = Some(new_engine(&settings).expect("Tesseract starts")));
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/icr/");
         for (file, prefix, digits) in [("claim_csa.png", "CSA", Some("6147167")), ("claim_csi.png", "CSI", Some("7049013")), ("claim_csi_thin.png", "CSI", None)] {
@@ -827,7 +849,7 @@ mod tests {
             height: 200,
             lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
         };
-        let _ = read_numeric_zones(&img, 200.0, &text, None);
+        let _ = read_numeric_zones(&img, 200.0, &text, None, None);
     }
 
     #[test]

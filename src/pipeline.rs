@@ -99,6 +99,7 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
         tessdata: config.tessdata.clone(),
         page_timeout: config.page_timeout,
         recognition_dpi: config.recognition_dpi,
+        zone_dump: config.zone_dump.clone(),
     };
     let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let classifier = Classifier::new(&catalog);
@@ -562,8 +563,11 @@ fn recognize_pages(
                         Err(_) => Err(InputError::Page { page: page_no, message: "internal error while reading the page (a bug: please report it)".into() }),
                     }
                 };
-                if result.is_ok() {
+                if let Ok(page) = &result {
                     on_event(Event::PageDone { path: files[input].path.clone(), page: page_no });
+                    if let Some(dir) = &settings.zone_dump {
+                        dump_zone_crops(dir, &files[input], page_no, page);
+                    }
                 }
                 Done::Page { input, result }
             }
@@ -571,6 +575,46 @@ fn recognize_pages(
         };
         if tx.send((seq, done)).is_err() {
             return;
+        }
+    }
+}
+
+/// One line of a zone dump's `crops.jsonl`, next to the crop's PNG (see [`crate::eval::dump_zones`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct DumpedCrop {
+    /// The PNG, relative to the dump folder.
+    pub png: String,
+    /// The scan, relative to its input root, and its 1-based page.
+    pub source: String,
+    pub page: u32,
+    pub field: String,
+    pub dpi: f32,
+    /// The label's line as recognised.
+    pub label: String,
+}
+
+/// `--dump-zones`: write a page's numeric boxes as PNG files with a line each in `crops.jsonl`.
+/// A developer's aid on generated scans (the boxes hold full SSNs): failures are ignored.
+fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, page: &RecognizedPage) {
+    let source = input.rel_path.to_string_lossy().replace('\\', "/");
+    let stem: String = source.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let mut lines = String::new();
+    for (k, crop) in page.zone_crops.iter().enumerate() {
+        let png = format!("{stem}-p{page_no}-{k}.png");
+        if crop.image.save(dir.join(&png)).is_err() {
+            continue;
+        }
+        let line = DumpedCrop { png, source: source.clone(), page: page_no, field: crop.field.to_string(), dpi: crop.dpi, label: crop.label.clone() };
+        if let Ok(json) = serde_json::to_string(&line) {
+            lines.push_str(&json);
+            lines.push('\n');
+        }
+    }
+    if !lines.is_empty() {
+        use std::io::Write;
+        // One write per page: lines of pages recognised at once do not interleave.
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("crops.jsonl")) {
+            let _ = f.write_all(lines.as_bytes());
         }
     }
 }

@@ -79,3 +79,40 @@ fn eval_scores_the_demo() {
     let text = stdout(&text);
     assert!(text.contains("form right") && text.contains("boundaries exact"), "{text}");
 }
+
+#[test]
+fn eval_dumps_the_numeric_boxes_with_their_true_values() {
+    let dump = tempfile::tempdir().unwrap();
+    let dir = dump.path().join("zones");
+    let o = casefile().args(["eval", "--json", "--truth"]).arg(demo().join("truth.json")).arg("--dump-zones").arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Dumping changes nothing in the results.
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["fields"]["ssn"]["right"], 7, "{r:#}");
+    assert!(stderr(&o).contains("boxes written to"), "{}", stderr(&o));
+    let truth: Truth = serde_json::from_slice(&std::fs::read(demo().join("truth.json")).unwrap()).unwrap();
+    let zones: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("zones.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Every page of the demo has an SSN and a date of birth box.
+    let pages: usize = truth.files.iter().map(|f| f.pages.len()).sum();
+    for field in ["ssn", "date_of_birth"] {
+        let seen: std::collections::BTreeSet<(String, u64)> = zones
+            .iter()
+            .filter(|z| z["field"] == field)
+            .map(|z| (z["source"].as_str().unwrap().to_string(), z["page"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(seen.len(), pages, "{field}: {seen:?}");
+    }
+    for z in &zones {
+        assert!(dir.join(z["png"].as_str().unwrap()).is_file(), "{z}");
+        let file = truth.files.iter().find(|f| f.path == z["source"].as_str().unwrap()).unwrap_or_else(|| panic!("{z}"));
+        let page = file.pages.iter().find(|p| u64::from(p.page) == z["page"].as_u64().unwrap()).unwrap();
+        let field = z["field"].as_str().unwrap();
+        assert_eq!(z["truth"].as_str(), page.fields.get(field).map(String::as_str), "{z}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o007, 0, "the boxes hold SSNs: no access for others ({mode:o})");
+    }
+}

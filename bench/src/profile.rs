@@ -81,6 +81,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
         tessdata: args.tessdata.clone(),
         page_timeout: None,
         recognition_dpi: (args.recognition_dpi > 0.0).then_some(args.recognition_dpi),
+        zone_dump: None,
     };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
     let catalog = Catalog::load(None)?;
@@ -145,7 +146,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
                     } else {
                         None
                     };
-                    let zones = st.time("zonal digit re-read", || ocr::read_numeric_zones(&r.image, r.dpi, &text, None));
+                    let zones = st.time("zonal digit re-read", || ocr::read_numeric_zones(&r.image, r.dpi, &text, None, None));
                     (Some(r), Some(text), sep, zones)
                 }
                 other => (other, None, None, vec![]),
@@ -163,6 +164,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
                 dpi,
                 separator,
                 zones,
+                zone_crops: vec![],
             };
             st.time("classify", || classifier.classify(&classify::lines_of(page.text.as_ref(), &page.plain_text)));
             let bytes = st.time("PDF writing", || pdf::build(&PdfMeta::default(), &[&page], &[(0, "Page 1".into())]))?;
@@ -206,7 +208,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
 /// Compare with the generator's truth.json rotations.
 pub fn probe(dir: PathBuf) -> Result<()> {
     let found = casefile::discover::discover(std::slice::from_ref(&dir), None);
-    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: ocr::DEFAULT_RECOGNITION_DPI };
+    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: ocr::DEFAULT_RECOGNITION_DPI, zone_dump: None };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
     for input in &found.inputs {
         let Ok(opened) = load::open(input, &opts) else { continue };

@@ -1,0 +1,100 @@
+//! Score the hand-printed digit reader (`casefile::icr::read_digits`) on boxes dumped by
+//! `casefile eval --dump-zones DIR`: seconds per run instead of minutes for a whole evaluation,
+//! so a change to the reader or to its network can be tried on many boxes quickly.
+//!
+//!     casefile eval --truth /tmp/set/truth.json --dump-zones /tmp/zones
+//!     cargo run --release --example read-zones -- /tmp/zones [-v]
+//!
+//! Prints, per field, how many boxes with a true value were read right, read wrong and not
+//! read, and with `-v` one line per box. Boxes hold full (generated) SSNs, and so does `-v`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use casefile::eval::DumpedZone;
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A date as (year, month, day), from the reader's "m/d/yyyy" or the truth's "yyyy-mm-dd".
+fn ymd(s: &str) -> Option<(u32, u32, u32)> {
+    let parts: Vec<u32> = s.split(['/', '-']).map(|p| p.trim().parse().ok()).collect::<Option<_>>()?;
+    match parts[..] {
+        [y, m, d] if y > 999 => Some((y, m, d)),
+        [m, d, y] if y > 999 => Some((y, m, d)),
+        [m, d, y] => Some((if y < 100 { 1900 + y } else { y }, m, d)),
+        _ => None,
+    }
+}
+
+fn right(field: &str, truth: &str, read: &str) -> bool {
+    match field {
+        "date_of_birth" => ymd(read).is_some() && ymd(read) == ymd(truth),
+        // The reader gives a claim number's digits; its letters are read by Tesseract.
+        _ => !digits(read).is_empty() && digits(truth).ends_with(&digits(read)) && digits(read).len() >= 7,
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let verbose = args.iter().any(|a| a == "-v");
+    let Some(dir) = args.iter().find(|a| !a.starts_with('-')).map(PathBuf::from) else {
+        eprintln!("usage: read-zones DIR [-v]   (DIR written by `casefile eval --dump-zones DIR`)");
+        return ExitCode::from(2);
+    };
+    let path = dir.join("zones.jsonl");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("read-zones: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    // field -> (boxes, right, wrong)
+    let mut tally: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    let started = Instant::now();
+    for (n, line) in text.lines().enumerate() {
+        let zone: DumpedZone = match serde_json::from_str(line) {
+            Ok(z) => z,
+            Err(e) => {
+                eprintln!("read-zones: {} line {}: {e}", path.display(), n + 1);
+                return ExitCode::from(2);
+            }
+        };
+        let Some(truth) = zone.truth else { continue };
+        let crop = &zone.crop;
+        let img = match image::open(dir.join(&crop.png)) {
+            Ok(i) => i.to_luma8(),
+            Err(e) => {
+                eprintln!("read-zones: {}: {e}", crop.png);
+                continue;
+            }
+        };
+        let read = casefile::icr::read_digits(&img, crop.dpi, &crop.field);
+        let t = tally.entry(crop.field.clone()).or_default();
+        t.0 += 1;
+        let verdict = match &read {
+            Some(r) if right(&crop.field, &truth, &r.text) => {
+                t.1 += 1;
+                "right"
+            }
+            Some(_) => {
+                t.2 += 1;
+                "WRONG"
+            }
+            None => "none",
+        };
+        if verbose || verdict == "WRONG" {
+            let (got, conf) = read.map(|r| (r.text, r.conf)).unwrap_or_default();
+            println!("{verdict:5} {:13} {truth:14} read {got:14} {conf:.2}  {}", crop.field, crop.png);
+        }
+    }
+    for (field, (n, ok, wrong)) in &tally {
+        println!("{field}: {n} boxes, {ok} right, {wrong} wrong, {} not read", n - ok - wrong);
+    }
+    println!("{:.1} s", started.elapsed().as_secs_f32());
+    ExitCode::SUCCESS
+}
