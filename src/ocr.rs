@@ -555,10 +555,6 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
 /// the benchmark's per-stage profile). With `crops`, each box read is kept there too.
 pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
-    let is_marker = |w: &str| {
-        let t = w.trim_end_matches(['.', ')']);
-        w.len() > t.len() && !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit())
-    };
     for (li, line) in text.lines.iter().enumerate() {
         let joined: String = line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
@@ -599,9 +595,9 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             }
             // The value's box starts where its item's label does ("4. CSA claim number": at
             // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
-            let item = line.words[..a].iter().rposition(|w| is_marker(&w.text)).map_or(a, |m| m + 1);
+            let item = line.words[..a].iter().rposition(|w| is_item_number(&w.text)).map_or(a, |m| m + 1);
             let x0 = line.words[item].x0.min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
-            let x_end = line.words[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0).unwrap_or(img.width());
+            let x_end = line.words[b + 1..].iter().find(|w| is_item_number(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
             let height = (line.baseline - line.top).max(dpi * 0.08);
             let top = line.baseline as u32 + (height * 0.15) as u32;
@@ -649,6 +645,12 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
     out
 }
 
+/// An item's number before its label: "4." or "4)", and "4," (a period read as a comma).
+fn is_item_number(w: &str) -> bool {
+    let t = w.trim_end_matches(['.', ')', ',']);
+    w.len() > t.len() && !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit())
+}
+
 /// A hand-printed claim number's letters (the row reader's lead ink), read by Tesseract as a
 /// line of the letters C, S, A, F and I: CSA, CSF or CSI, or `None`. Tesseract often drops a
 /// thin I ("CS"); then the last glyph is read alone as A, F or I.
@@ -686,17 +688,10 @@ fn label_like(words: &[Word], a: usize, b: usize) -> bool {
     }
     let Some(next) = words.get(k) else { return true };
     let t = next.text.as_str();
-    let is_marker = {
-        let s = t.trim_end_matches(['.', ')']);
-        t.len() > s.len() && !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit())
-    };
-    if is_marker || t.starts_with(['(', '[', ':']) || t.chars().any(|c| c.is_ascii_digit() || c == '/' || c == '-') {
+    if is_item_number(t) || t.starts_with(['(', '[', ':']) || t.chars().any(|c| c.is_ascii_digit() || c == '/' || c == '-') {
         return true;
     }
-    let starts_line = a == 0 || words.get(a - 1).is_some_and(|w| {
-        let s = w.text.trim_end_matches(['.', ')']);
-        w.text.len() > s.len() && !s.is_empty() && s.len() <= 2 && s.chars().all(|c| c.is_ascii_digit())
-    });
+    let starts_line = a == 0 || words.get(a - 1).is_some_and(|w| is_item_number(&w.text));
     starts_line && t.chars().next().is_some_and(char::is_uppercase)
 }
 
@@ -706,17 +701,13 @@ fn label_like(words: &[Word], a: usize, b: usize) -> bool {
 /// takes the page-wide value first), and costs a recognition of its boxes for nothing.
 fn value_already_read(field: &str, text: &PageText, li: usize, a: usize, b: usize) -> bool {
     let line = &text.lines[li].words;
-    let is_marker = |w: &str| {
-        let t = w.trim_end_matches(['.', ')']);
-        w.len() > t.len() && !t.is_empty() && t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit())
-    };
     let join = |words: &[&Word]| words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-    let after: Vec<&Word> = line[b + 1..].iter().take_while(|w| !is_marker(&w.text)).collect();
+    let after: Vec<&Word> = line[b + 1..].iter().take_while(|w| !is_item_number(&w.text)).collect();
     if !after.is_empty() && crate::extract::validate(field, &join(&after)).is_some() {
         return true;
     }
     let col_x0 = line[a.saturating_sub(1)].x0.min(line[a].x0) as f32;
-    let col_x1 = line[b + 1..].iter().find(|w| is_marker(&w.text)).map(|w| w.x0 as f32).unwrap_or(f32::MAX);
+    let col_x1 = line[b + 1..].iter().find(|w| is_item_number(&w.text)).map(|w| w.x0 as f32).unwrap_or(f32::MAX);
     let slack = (line[b].x1 as f32 - line[a].x0 as f32).max(1.0) * 0.25;
     text.lines.iter().skip(li + 1).take(2).any(|below| {
         let in_col: Vec<&Word> = below
@@ -850,6 +841,29 @@ mod tests {
             lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
         };
         let _ = read_numeric_zones(&img, 200.0, &text, None, None);
+    }
+
+    /// Regression (seed 42, an SF 2823): "4, CSA, CSF, CSI or OWCP claim number", its item
+    /// number read with a comma, had its box start at "claim", right of the value written
+    /// under "4,"; the claim number was never read there.
+    #[test]
+    fn regression_item_number_read_with_a_comma_starts_the_box() {
+        let mut img = GrayImage::from_pixel(1200, 400, image::Luma([255]));
+        for y in 60..90 {
+            for x in 20..60 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        let words = [("4,", 0), ("CSA,", 60), ("CSF,", 130), ("CSI", 200), ("or", 260), ("OWCP", 300), ("claim", 400), ("number", 470)];
+        let text = PageText {
+            width: 1200,
+            height: 400,
+            lines: vec![Line { words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: 10, x1: x0 + 50, y1: 30, conf: 90.0 }).collect(), baseline: 30.0, top: 10.0 }],
+        };
+        let mut crops = Vec::new();
+        let _ = read_numeric_zones(&img, 200.0, &text, None, Some(&mut crops));
+        let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
+        assert!(crops.iter().any(|c| c.field == "claim_number" && inked(c)), "the box under the item holds the value's ink");
     }
 
     #[test]
