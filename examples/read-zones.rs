@@ -6,7 +6,7 @@
 //!     cargo run --release --example read-zones -- /tmp/zones [-v]
 //!
 //! Prints, per field, how many boxes with a true value were read right, read wrong and not
-//! read, and with `-v` one line per box. Boxes hold full (generated) SSNs, and so does `-v`.
+//! read, and on how many pages some box was read right or wrong; with `-v` one line per box. Boxes hold full (generated) SSNs, and so does `-v`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,6 +55,8 @@ fn main() -> ExitCode {
     };
     // field -> (boxes, right, wrong)
     let mut tally: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    // (field, source, page) -> (some box read right, some box read wrong)
+    let mut pages: BTreeMap<(String, String, u32), (bool, bool)> = BTreeMap::new();
     let started = Instant::now();
     for (n, line) in text.lines().enumerate() {
         let zone: DumpedZone = match serde_json::from_str(line) {
@@ -75,14 +77,17 @@ fn main() -> ExitCode {
         };
         let read = casefile::icr::read_digits(&img, crop.dpi, &crop.field);
         let t = tally.entry(crop.field.clone()).or_default();
+        let p = pages.entry((crop.field.clone(), crop.source.clone(), crop.page)).or_default();
         t.0 += 1;
         let verdict = match &read {
             Some(r) if right(&crop.field, &truth, &r.text) => {
                 t.1 += 1;
+                p.0 = true;
                 "right"
             }
             Some(_) => {
                 t.2 += 1;
+                p.1 = true;
                 "WRONG"
             }
             None => "none",
@@ -93,7 +98,15 @@ fn main() -> ExitCode {
         }
     }
     for (field, (n, ok, wrong)) in &tally {
-        println!("{field}: {n} boxes, {ok} right, {wrong} wrong, {} not read", n - ok - wrong);
+        let of_field: Vec<(bool, bool)> = pages.iter().filter(|(k, _)| &k.0 == field).map(|(_, v)| *v).collect();
+        let count = |f: fn(&(bool, bool)) -> bool| of_field.iter().filter(|v| f(v)).count();
+        println!(
+            "{field}: {n} boxes, {ok} right, {wrong} wrong, {} not read; {} pages, {} with a box read right, {} with one read wrong",
+            n - ok - wrong,
+            of_field.len(),
+            count(|v| v.0),
+            count(|v| v.1)
+        );
     }
     println!("{:.1} s", started.elapsed().as_secs_f32());
     ExitCode::SUCCESS
