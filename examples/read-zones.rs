@@ -6,7 +6,8 @@
 //!     cargo run --release --example read-zones -- /tmp/zones [-v]
 //!
 //! Prints, per field, how many boxes with a true value were read right, read wrong and not
-//! read, and on how many pages some box was read right or wrong; with `-v` one line per box. Boxes hold full (generated) SSNs, and so does `-v`.
+//! read, and on how many pages some box was read right or wrong; with `-v` one line per box.
+//! Boxes hold full (generated) SSNs, and so does `-v`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -282,18 +282,13 @@ pub fn dump_zones(dir: &Path, truth: &Truth) -> Result<(usize, usize), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("{}: {e}", crops.display())),
     };
-    let same_file = |t: &str, s: &str| t == s || t.ends_with(&format!("/{s}")) || s.ends_with(&format!("/{t}"));
+    // Pages by path and number, as `score` matches them (paths relative to the input root).
+    let pages: HashMap<(&str, u32), &TruthPage> = truth.files.iter().flat_map(|f| f.pages.iter().map(move |p| ((f.path.as_str(), p.page), p))).collect();
     let mut out = String::new();
     let (mut n, mut known) = (0, 0);
     for line in text.lines() {
         let crop: crate::pipeline::DumpedCrop = serde_json::from_str(line).map_err(|e| format!("{}: {e}", crops.display()))?;
-        let truth = truth
-            .files
-            .iter()
-            .filter(|f| same_file(&f.path, &crop.source))
-            .flat_map(|f| f.pages.iter())
-            .find(|p| p.page == crop.page)
-            .and_then(|p| p.fields.get(&crop.field).cloned());
+        let truth = pages.get(&(crop.source.as_str(), crop.page)).and_then(|p| p.fields.get(&crop.field).cloned());
         n += 1;
         known += usize::from(truth.is_some());
         let zone = DumpedZone { crop, truth };

@@ -124,7 +124,8 @@ pub struct RecognizedPage {
     /// numbers), digits only (a claim number with its letters).
     pub zones: Vec<ZoneRead>,
     /// The boxes those readings were made from, kept only when [`OcrSettings::zone_dump`]
-    /// asks for them.
+    /// asks for them; the pipeline writes them out and empties this as soon as the page is
+    /// recognised.
     pub zone_crops: Vec<ZoneCrop>,
 }
 

@@ -549,7 +549,7 @@ fn recognize_pages(
     for (seq, item) in rx.iter() {
         let done = match item {
             Item::Page { input, page_no, handle } => {
-                let result = if stopping() {
+                let mut result = if stopping() {
                     Err(InputError::Page { page: page_no, message: "interrupted".into() })
                 } else {
                     let work = || -> Result<RecognizedPage, InputError> {
@@ -563,10 +563,12 @@ fn recognize_pages(
                         Err(_) => Err(InputError::Page { page: page_no, message: "internal error while reading the page (a bug: please report it)".into() }),
                     }
                 };
-                if let Ok(page) = &result {
+                if let Ok(page) = &mut result {
                     on_event(Event::PageDone { path: files[input].path.clone(), page: page_no });
+                    // The boxes go to the dump here and travel no further with the page.
+                    let crops = std::mem::take(&mut page.zone_crops);
                     if let Some(dir) = &settings.zone_dump {
-                        dump_zone_crops(dir, &files[input], page_no, page);
+                        dump_zone_crops(dir, &files[input], page_no, &crops);
                     }
                 }
                 Done::Page { input, result }
@@ -595,11 +597,11 @@ pub struct DumpedCrop {
 
 /// `--dump-zones`: write a page's numeric boxes as PNG files with a line each in `crops.jsonl`.
 /// A developer's aid on generated scans (the boxes hold full SSNs): failures are ignored.
-fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, page: &RecognizedPage) {
+fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, crops: &[crate::ocr::ZoneCrop]) {
     let source = input.rel_path.to_string_lossy().replace('\\', "/");
     let stem: String = source.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
     let mut lines = String::new();
-    for (k, crop) in page.zone_crops.iter().enumerate() {
+    for (k, crop) in crops.iter().enumerate() {
         let png = format!("{stem}-p{page_no}-{k}.png");
         if crop.image.save(dir.join(&png)).is_err() {
             continue;
