@@ -475,12 +475,12 @@ fn long_runs(ink: &[bool], line: &mut [bool], lanes: usize, len: usize, min: usi
     }
 }
 
-/// Ink of the box without its ruling: pixels darker than Otsu's threshold, less horizontal runs
+/// Ink of the box without its ruling: pixels at or below Otsu's threshold, less horizontal runs
 /// longer than a quarter inch and vertical runs longer than 0.15 inch (and their 1-pixel rim).
 fn ink_without_lines(img: &GrayImage, dpi: f32) -> (Vec<bool>, usize, usize) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let t = otsu(img).min(200);
-    let ink: Vec<bool> = img.pixels().map(|p| p.0[0] < t).collect();
+    let ink: Vec<bool> = img.pixels().map(|p| p.0[0] <= t).collect();
     let mut line = vec![false; w * h];
     let hl = ((dpi * 0.25) as usize).max(8);
     let vl = ((dpi * 0.15) as usize).max(8);
@@ -817,6 +817,23 @@ mod tests {
             assert!((0.0..=1.0).contains(&r.conf), "{file}: {}", r.conf);
             assert_eq!(r.lead, None, "{file}: an SSN or a date has no prefix");
         }
+    }
+
+    /// Regression (seed 11, case-017, a page of a G4 TIFF): Otsu's threshold of a box of pure
+    /// black and white is 0, and ink was taken as "darker than the threshold", so no pixel was
+    /// ink and no box of a black-and-white page was ever read. Ink is "at or below" it.
+    #[test]
+    fn regression_pure_black_and_white_boxes_are_read() {
+        let r = read_digits(&box_image("claim_csf_g4.png"), 200.0, "claim_number").expect("a reading");
+        assert_eq!(r.text, "8533556");
+        assert!(r.lead.is_some(), "the letters CSF are handed back");
+        let bilevel = GrayImage::from_fn(300, 40, |x, y| image::Luma([if (40..60).contains(&x) && (10..30).contains(&y) { 0 } else { 255 }]));
+        assert_eq!(otsu(&bilevel), 0);
+        let (ink, _, _) = ink_without_lines(&bilevel, 200.0);
+        assert_eq!(ink.iter().filter(|v| **v).count(), 400, "the black square is ink");
+        let mut ssn = box_image("ssn_boxed.png");
+        ssn.pixels_mut().for_each(|p| p.0[0] = if p.0[0] < 128 { 0 } else { 255 });
+        assert_eq!(read_digits(&ssn, 200.0, "ssn").map(|r| r.text).as_deref(), Some("958-97-9371"));
     }
 
     /// Regression: the glyph classifier this reader replaced read the words "the program." in

@@ -809,15 +809,15 @@ pub fn parse_tsv(tsv: &str, width: u32, height: u32) -> PageText {
 mod tests {
     use super::*;
 
-    /// Boxes cut from generated forms under "CSA claim number" labels (fake people): the row
-    /// reader gives the digits and the letters' ink, Tesseract reads the letters; a thin I that
-    /// Tesseract drops from "CSI" is read alone.
+    /// Boxes cut from generated forms under "CSA claim number" labels (fake people; one from a
+    /// black-and-white page): the row reader gives the digits and the letters' ink, Tesseract
+    /// reads the letters; a thin I that Tesseract drops from "CSI" is read alone.
     #[test]
     fn hand_printed_claim_numbers_are_read() {
         let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None, zone_dump: None };
         ENGINE.with(|cell| *cell.borrow_mut() = Some(new_engine(&settings).expect("Tesseract starts")));
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/icr/");
-        for (file, prefix, digits) in [("claim_csa.png", "CSA", Some("6147167")), ("claim_csi.png", "CSI", Some("7049013")), ("claim_csi_thin.png", "CSI", None)] {
+        for (file, prefix, digits) in [("claim_csa.png", "CSA", Some("6147167")), ("claim_csi.png", "CSI", Some("7049013")), ("claim_csi_thin.png", "CSI", None), ("claim_csf_g4.png", "CSF", Some("8533556"))] {
             let img = image::open(format!("{path}{file}")).expect("test box").to_luma8();
             let read = crate::icr::read_digits(&img, 200.0, "claim_number").unwrap_or_else(|| panic!("{file}: no reading"));
             if let Some(digits) = digits {
