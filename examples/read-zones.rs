@@ -34,7 +34,9 @@ fn ymd(s: &str) -> Option<(u32, u32, u32)> {
 fn right(field: &str, truth: &str, read: &str) -> bool {
     match field {
         "date_of_birth" => ymd(read).is_some() && ymd(read) == ymd(truth),
-        // The reader gives a claim number's digits; its letters are read by Tesseract.
+        // A claim number read whole ("CSA 6147167") is right when its letters are too; one read
+        // without them (its letters go to Tesseract) when its digits are.
+        "claim_number" if read.starts_with(|c: char| c.is_ascii_uppercase()) => read.split_whitespace().eq(truth.split_whitespace()),
         _ => !digits(read).is_empty() && digits(truth).ends_with(&digits(read)) && digits(read).len() >= 7,
     }
 }

@@ -1,33 +1,37 @@
 //! Hand-printed digits: a second reader for the boxes of numeric fields (SSN, date of birth,
-//! the digits of a claim number).
+//! claim number).
 //!
 //! Tesseract's English model reads hand-printed digits poorly ("958-97-9371" comes back as
 //! "458-97-937)"). This reader takes the box's main row of ink (box ruling removed, connected
 //! components of the text row) and reads it whole with a small convolutional network trained
 //! with CTC (weights in `assets/digit-lines.bin`, 215 KB): it gives, for every fourth column,
-//! the probabilities of a blank, each digit, '-', '/' and "other" (letters, punctuation), so
-//! digits that touch or strokes that break need no cutting into glyphs. It was trained by
+//! the probabilities of a blank, each digit, '-', '/', the letters of a claim number's prefix
+//! (C, S, A, F, I) and "other" (other letters, punctuation), so characters that touch or
+//! strokes that break need no cutting into glyphs. It was trained by
 //! `scripts/train-digit-lines.py` on rows composed from MNIST's hand-written digits and from
-//! characters of 124 font faces; none of the fonts the fixture generator writes with is among
+//! characters of 186 font faces; none of the fonts the fixture generator writes with is among
 //! them, so the evaluation measures it on hands it never saw.
 //!
 //! The row is decoded against the field's shapes (`SHAPES`: an SSN's 3-2-4 digits, a date's
-//! month, day and year) by a CTC Viterbi search, so the reading always has the field's form;
-//! its confidence is that of its least certain digit, discounted by how much the shape had to
-//! overrule the network (a row of printed text forced into an SSN scores near zero and is
-//! dropped).
+//! month, day and year, a claim number's CSA, CSF or CSI and seven digits) by a CTC Viterbi
+//! search, so the reading always has the field's form; its confidence is that of its least
+//! certain character, discounted by how much the shape had to overrule the network (a row of
+//! printed text forced into an SSN scores near zero and is dropped).
 
 use std::sync::OnceLock;
 
 use image::GrayImage;
 
-/// The row network's classes after the CTC blank (index 0); the last, "other", stands for
-/// letters and punctuation.
-const CLASSES: &[u8; 12] = b"0123456789-/";
+/// The row network's classes after the CTC blank (index 0): digits, separators and the letters
+/// of a claim number's prefix (CSA, CSF, CSI); the last, "other", stands for other letters and
+/// punctuation.
+const CLASSES: &[u8; 17] = b"0123456789-/CSAFI";
 const BLANK: usize = 0;
 const HYPHEN: usize = 11;
 const SLASH: usize = 12;
-const OTHER: usize = 13;
+/// The prefix letters' classes.
+const LETTERS: std::ops::RangeInclusive<usize> = 13..=17;
+const OTHER: usize = 18;
 
 /// One convolution (kh x kw, zero padding to keep the size), then ReLU and max pooling
 /// (ph x pw); the last layer of the network gives the logits and has neither.
@@ -222,14 +226,18 @@ impl RowNet {
 }
 
 /// The shapes a field's value is written in, as patterns: `d` a digit, `[0-3]` a digit of a
-/// range or list, `-` and `/` themselves, `x` a letter of a prefix that the network has no
-/// class for (read as "other", or as the digit it looks like: S as 5, I as 1). Dates are those
-/// `extract` accepts: month and day of one or two digits, a year of 19xx or 20xx. A claim
-/// number's prefix (CSA, CSF, CSI) is up to three such letters, however many of them the
-/// network sees apart; its digits are the reading, and the letters' ink is handed back for
-/// the caller to read ([`RowRead::lead`]).
+/// range or list, a capital letter itself, `-` and `/` themselves, `x` a letter of a prefix read
+/// as anything (a letter, "other", or the digit it looks like: S as 5, I as 1). Dates are those
+/// `extract` accepts: month and day of one or two digits, a year of 19xx or 20xx.
+///
+/// A field may have several entries: they are tried in order, the next only when the ones
+/// before read nothing of [`MIN_CONFIDENCE`]. A claim number is first read whole, letters and
+/// digits ("CSA 6147167"). When the network is not sure of its letters, the prefix is up to
+/// three letters read as anything, however many of them the network sees apart; the digits are
+/// the reading, and the letters' ink is handed back for the caller to read ([`RowRead::lead`]).
 const SHAPES: &[(&str, &[&str])] = &[
     ("ssn", &["ddd-dd-dddd", "ddddddddd"]),
+    ("claim_number", &["CS[AFI]ddddddd"]),
     ("claim_number", &["ddddddd", "xddddddd", "xxddddddd", "xxxddddddd"]),
     (
         "date_of_birth",
@@ -246,9 +254,12 @@ const SHAPES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// A field's shapes as templates: per character, the classes allowed there.
-fn templates(field: &str) -> Vec<Vec<Vec<usize>>> {
-    let digit = |c: u8| (c - b'0') as usize + 1;
+/// A shape as a template: per character, the classes allowed there.
+type Template = Vec<Vec<usize>>;
+
+/// A field's shapes as templates, one list per entry of [`SHAPES`] (tried in this order).
+fn templates(field: &str) -> Vec<Vec<Template>> {
+    let digit = |c: u8| CLASSES.iter().position(|k| *k == c).map_or(OTHER, |i| i + 1);
     let parse = |p: &str| -> Vec<Vec<usize>> {
         let b = p.as_bytes();
         let mut out = Vec::new();
@@ -256,7 +267,7 @@ fn templates(field: &str) -> Vec<Vec<Vec<usize>>> {
         while i < b.len() {
             match b[i] {
                 b'd' => out.push((1..=10).collect()),
-                b'x' => out.push((1..=10).chain([OTHER]).collect()),
+                b'x' => out.push((1..=10).chain(LETTERS).chain([OTHER]).collect()),
                 b'-' => out.push(vec![HYPHEN]),
                 b'/' => out.push(vec![SLASH]),
                 b'[' => {
@@ -282,23 +293,25 @@ fn templates(field: &str) -> Vec<Vec<Vec<usize>>> {
         }
         out
     };
-    SHAPES.iter().filter(|(f, _)| *f == field).flat_map(|(_, shapes)| shapes.iter().map(|p| parse(p))).collect()
+    SHAPES.iter().filter(|(f, _)| *f == field).map(|(_, shapes)| shapes.iter().map(|p| parse(p)).collect()).collect()
 }
 
-/// A template's decoding: the value's text (prefix letters left out), its confidence, and the
-/// first frame of the value's first character.
+/// A template's decoding: the value's text (a prefix read as anything left out), its
+/// confidence, the first frame of the value's first character, and whether a prefix was left
+/// out.
 #[derive(Debug, PartialEq)]
 struct Decoded {
     text: String,
     conf: f32,
     start: usize,
+    prefix_left_out: bool,
 }
 
 /// The best reading of the frames that fits one of the templates (CTC Viterbi over the
 /// template's characters), as text with its confidence: the probability of its least certain
 /// digit, discounted by how much less likely than the network's own best reading it is (a row
 /// of text forced into a date's shape scores near zero).
-fn decode(frames: &[[f32; OTHER + 1]], templates: &[Vec<Vec<usize>>]) -> Option<Decoded> {
+fn decode(frames: &[[f32; OTHER + 1]], templates: &[Template]) -> Option<Decoded> {
     let free: f32 = frames.iter().map(|f| f.iter().cloned().fold(f32::MIN, f32::max)).sum();
     let mut best: Option<(f32, Vec<Slot>, usize)> = None;
     for (i, t) in templates.iter().enumerate() {
@@ -312,11 +325,17 @@ fn decode(frames: &[[f32; OTHER + 1]], templates: &[Vec<Vec<usize>>]) -> Option<
     let template = &templates[i];
     // Prefix letters (slots that allow "other") are not part of the value.
     let value: Vec<&Slot> = chars.iter().zip(template).filter(|(_, classes)| !classes.contains(&OTHER)).map(|(c, _)| c).collect();
-    // Separators are the template's, not the network's: only the digits' certainty counts.
-    let least = value.iter().filter(|c| c.class <= 10).map(|c| c.prob).fold(1.0f32, f32::min);
+    // Separators are the template's, not the network's: only the digits' and letters' certainty
+    // counts.
+    let least = value.iter().filter(|c| c.class != HYPHEN && c.class != SLASH).map(|c| c.prob).fold(1.0f32, f32::min);
     let conf = least * ((score - free).min(0.0) / 4.0).exp();
-    let text: String = value.iter().map(|c| CLASSES[c.class - 1] as char).collect();
-    Some(Decoded { text, conf, start: value.first()?.first })
+    let mut text: String = value.iter().map(|c| CLASSES[c.class - 1] as char).collect();
+    // A claim number's letters read as letters: "CSA 6147167", as the form prints it.
+    if let Some(k) = text.find(|c: char| c.is_ascii_digit()).filter(|&k| k > 0) {
+        text.insert(k, ' ');
+    }
+    let prefix_left_out = value.len() < chars.len();
+    Some(Decoded { text, conf, start: value.first()?.first, prefix_left_out })
 }
 
 /// One template character in a Viterbi path: its class, the highest probability it has in the
@@ -346,8 +365,8 @@ fn viterbi(frames: &[[f32; OTHER + 1]], slots: &[Vec<usize>]) -> Option<(f32, Ve
     let mut score = vec![NONE; count];
     let mut back = vec![vec![usize::MAX; count]; frames.len()];
     // Before the value and after it the row may hold other things (a label's last letters, the
-    // next box's): those frames may be blank or "other", not digits.
-    let edge = |i: usize, f: &[f32; OTHER + 1]| if i == 0 || i == n { f[BLANK].max(f[OTHER]) } else { f[BLANK] };
+    // next box's): those frames may be blank, letters or "other", not digits.
+    let edge = |i: usize, f: &[f32; OTHER + 1]| if i == 0 || i == n { LETTERS.fold(f[BLANK].max(f[OTHER]), |m, k| m.max(f[k])) } else { f[BLANK] };
     score[0] = edge(0, &frames[0]);
     for (j, &k) in slots[0].iter().enumerate() {
         score[offset[0] + j] = frames[0][k];
@@ -607,32 +626,54 @@ const MAX_ROWS: usize = 4;
 /// A box's value as the row reader sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowRead {
-    /// The digits and separators ("958-97-9371", "5/5/1965", a claim number's "2315682").
+    /// The value: "958-97-9371", "5/5/1965", a claim number "CSA 6147167" or, when the network
+    /// was not sure of its letters, its digits alone ("6147167").
     pub text: String,
     /// 0..1
     pub conf: f32,
-    /// For shapes with a prefix of letters (a claim number's CSA), the ink of the row before
-    /// the value, black on white: the letters, for a reader that knows letters. `None` when
-    /// there is no ink there.
+    /// When a claim number's letters were left out of the text, the ink of the row before its
+    /// digits, black on white: the letters, for another reader. `None` when there is no ink
+    /// there, and for values read whole.
     pub lead: Option<GrayImage>,
+    /// With `lead`: the value read whole all the same ("CSF 4732715"), when it has the same
+    /// digits as `text`: its letters are what the network makes of that ink when it must read
+    /// CSA, CSF or CSI there, too unsure to stand on its own (for when no other reader reads
+    /// the letters).
+    pub unsure: Option<String>,
 }
 
 /// Read a box holding a hand-printed SSN, date or claim number. None when the box holds no
 /// row that reads as such a value. The text is validated again by extraction, like any
 /// reading.
 pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
-    let templates = templates(field);
-    if templates.is_empty() {
+    let tiers = templates(field);
+    if tiers.is_empty() {
         return None;
     }
     let net = row_net()?;
-    let has_prefix = templates.iter().any(|t| t.iter().any(|classes| classes.contains(&OTHER)));
     value_rows(img, dpi).into_iter().find_map(|ink| {
         let row = net.input(&ink);
         let frames = net.log_probs(&row);
-        let d = decode(&frames, &templates).filter(|d| d.conf >= MIN_CONFIDENCE)?;
-        let lead = if has_prefix { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
-        Some(RowRead { text: d.text, conf: d.conf, lead })
+        let decoded: Vec<Option<Decoded>> = tiers.iter().map(|t| decode(&frames, t)).collect();
+        let (k, d) = decoded.iter().enumerate().find_map(|(k, d)| d.as_ref().filter(|d| d.conf >= MIN_CONFIDENCE).map(|d| (k, d)))?;
+        let lead = if d.prefix_left_out { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
+        // An earlier shape read too unsure to stand, with the same digits as the one taken.
+        let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+        let unsure = decoded[..k].iter().flatten().find(|e| digits(&e.text) == digits(&d.text)).map(|e| e.text.clone());
+        Some(RowRead { text: d.text.clone(), conf: d.conf, lead, unsure })
+    })
+}
+
+/// The ink before a value as the last of its field's shapes cuts it (a claim number's letters
+/// left out): for tests of the readers of that ink.
+#[cfg(test)]
+pub(crate) fn lead_of(img: &GrayImage, dpi: f32, field: &str) -> Option<GrayImage> {
+    let net = row_net()?;
+    let tiers = templates(field);
+    value_rows(img, dpi).into_iter().find_map(|ink| {
+        let row = net.input(&ink);
+        let d = decode(&net.log_probs(&row), tiers.last()?)?;
+        lead_ink(&ink, net.ink_column(&row, d.start + 1))
     })
 }
 
@@ -704,7 +745,7 @@ mod tests {
 
     #[test]
     fn shapes_become_templates() {
-        let t = templates("date_of_birth");
+        let t = &templates("date_of_birth")[0];
         assert_eq!(t.len(), 8);
         // "[01]d/[0-3]d/[12][09]dd"
         assert_eq!(t[0].len(), 10);
@@ -712,8 +753,13 @@ mod tests {
         assert_eq!(t[0][2], vec![SLASH]);
         assert_eq!(t[0][3], vec![1, 2, 3, 4]);
         assert_eq!(t[0][7], vec![1, 10]);
-        assert_eq!(templates("ssn")[0][3], vec![HYPHEN]);
+        assert_eq!(templates("ssn")[0][0][3], vec![HYPHEN]);
         assert!(templates("name").is_empty());
+        // A claim number: whole ("CS[AFI]ddddddd"), then digits after letters read as anything.
+        let claim = templates("claim_number");
+        assert_eq!(claim.len(), 2);
+        assert_eq!(claim[0][0][..3], [vec![13], vec![14], vec![15, 16, 17]]);
+        assert_eq!(claim[1][1][0].len(), 16, "x: a digit, a letter or other");
     }
 
     /// Frames that say `seq` (a class per frame), each with probability 0.9.
@@ -732,18 +778,18 @@ mod tests {
         let d = |n: usize| n + 1;
         // 958-97-9371 with blanks, repeated frames, and a blank between the two 7s' neighbours.
         let seq = [d(9), d(9), 0, d(5), d(8), HYPHEN, 0, d(9), d(7), 0, HYPHEN, d(9), 0, d(3), d(7), d(7), 0, d(1)];
-        let got = decode(&frames(&seq), &templates("ssn")).expect("a reading");
+        let got = decode(&frames(&seq), &templates("ssn")[0]).expect("a reading");
         assert_eq!((got.text.as_str(), got.start), ("958-97-9371", 0));
         assert!(got.conf > 0.8, "{}", got.conf);
         // The same digit twice needs a blank between: "1 1" is 11, "11" is one 1.
         let seq = [d(1), 0, d(1), SLASH, d(2), SLASH, d(1), d(9), d(5), d(0)];
-        assert_eq!(decode(&frames(&seq), &templates("date_of_birth")).map(|r| r.text).as_deref(), Some("11/2/1950"));
+        assert_eq!(decode(&frames(&seq), &templates("date_of_birth")[0]).map(|r| r.text).as_deref(), Some("11/2/1950"));
         // Text forced into an SSN's shape scores near zero.
         let seq = [OTHER, 0, OTHER, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER, 0, OTHER];
-        let got = decode(&frames(&seq), &templates("ssn")).expect("a forced reading");
+        let got = decode(&frames(&seq), &templates("ssn")[0]).expect("a forced reading");
         assert!(got.conf < MIN_CONFIDENCE, "{}", got.conf);
         // Too few frames for the shape: no reading.
-        assert_eq!(decode(&frames(&[d(1), d(2)]), &templates("ssn")), None);
+        assert_eq!(decode(&frames(&[d(1), d(2)]), &templates("ssn")[0]), None);
     }
 
     /// A claim number's letters are not its value: an S the network takes for a 5 and an I
@@ -752,11 +798,25 @@ mod tests {
     fn claim_prefix_letters_are_left_out() {
         let d = |n: usize| n + 1;
         let seq = [0, OTHER, 0, d(5), 0, d(1), 0, 0, d(6), 0, d(1), d(4), 0, d(7), d(1), 0, d(6), 0, d(7), 0];
-        let got = decode(&frames(&seq), &templates("claim_number")).expect("a reading");
-        assert_eq!((got.text.as_str(), got.start), ("6147167", 8));
+        let tiers = templates("claim_number");
+        let got = decode(&frames(&seq), &tiers[1]).expect("a reading");
+        assert_eq!((got.text.as_str(), got.start, got.prefix_left_out), ("6147167", 8, true));
         // Without letters it is the same value.
-        let got = decode(&frames(&seq[7..]), &templates("claim_number")).expect("a reading");
+        let got = decode(&frames(&seq[7..]), &tiers[1]).expect("a reading");
         assert_eq!((got.text.as_str(), got.start), ("6147167", 1));
+        // Read whole, the letters must be letters: "other", a 5 and a 1 are not CSI.
+        assert!(decode(&frames(&seq), &tiers[0]).is_none_or(|d| d.conf < MIN_CONFIDENCE));
+    }
+
+    /// A claim number whose letters the network reads as letters is read whole.
+    #[test]
+    fn claim_numbers_are_read_whole_when_the_letters_are_sure() {
+        let d = |n: usize| n + 1;
+        let (c, s, f) = (13, 14, 16);
+        let seq = [0, c, 0, s, s, 0, f, 0, 0, d(4), 0, d(7), d(3), 0, d(2), 0, d(7), d(1), 0, d(5), 0];
+        let got = decode(&frames(&seq), &templates("claim_number")[0]).expect("a reading");
+        assert_eq!((got.text.as_str(), got.start, got.prefix_left_out), ("CSF 4732715", 1, false));
+        assert!(got.conf > 0.8, "{}", got.conf);
     }
 
     /// The letters' ink is what lies before the widest gap ahead of the value.
@@ -825,8 +885,7 @@ mod tests {
     #[test]
     fn regression_pure_black_and_white_boxes_are_read() {
         let r = read_digits(&box_image("claim_csf_g4.png"), 200.0, "claim_number").expect("a reading");
-        assert_eq!(r.text, "8533556");
-        assert!(r.lead.is_some(), "the letters CSF are handed back");
+        assert_eq!(r.text, "CSF 8533556");
         let bilevel = GrayImage::from_fn(300, 40, |x, y| image::Luma([if (40..60).contains(&x) && (10..30).contains(&y) { 0 } else { 255 }]));
         assert_eq!(otsu(&bilevel), 0);
         let (ink, _, _) = ink_without_lines(&bilevel, 200.0);
@@ -834,6 +893,18 @@ mod tests {
         let mut ssn = box_image("ssn_boxed.png");
         ssn.pixels_mut().for_each(|p| p.0[0] = if p.0[0] < 128 { 0 } else { 255 });
         assert_eq!(read_digits(&ssn, 200.0, "ssn").map(|r| r.text).as_deref(), Some("958-97-9371"));
+    }
+
+    /// Regression (seed 21, case-021): a hand whose touching "CS" the network reads as a 6 and
+    /// whose F it reads as a 5. The digits are read, the letters' ink is handed back for
+    /// Tesseract (which reads nothing there either), and with it the network's unsure reading
+    /// of the whole value.
+    #[test]
+    fn regression_unsure_claim_letters_come_with_the_digits() {
+        let r = read_digits(&box_image("claim_csf_touching.png"), 200.0, "claim_number").expect("a reading");
+        assert_eq!(r.text, "4732715");
+        assert!(r.lead.is_some(), "the letters' ink");
+        assert_eq!(r.unsure.as_deref(), Some("CSF 4732715"));
     }
 
     /// Regression: the glyph classifier this reader replaced read the words "the program." in
