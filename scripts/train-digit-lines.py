@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Train the hand-printed digit line reader and write assets/digit-lines.bin.
 
-src/icr.rs reads the value row of an SSN or date box (its ink, box ruling removed) with a small
-convolutional network trained with CTC: it sees the whole row and emits a character per few
-columns, so digits that touch and strokes that break are read without cutting the row into
-glyphs first. Classes: CTC blank, the ten digits, '-', '/', the letters of a claim number's
+src/icr.rs reads the value row of an SSN, date or claim number box (its ink, box ruling removed)
+with a small convolutional network trained with CTC: it sees the whole row and emits a character
+per few columns, so digits that touch and strokes that break are read without cutting the row
+into glyphs first. Classes: CTC blank, the ten digits, '-', '/', the letters of a claim number's
 prefix (C, S, A, F, I), and "other" (other letters, brackets, punctuation: a row of text is read
 as text, not forced into digits).
 
@@ -80,7 +80,6 @@ from scipy import ndimage as ndi
 
 # Label k + 1; 0 is the CTC blank. The letters are a claim number's prefix (CSA, CSF, CSI).
 CLASSES = "0123456789-/CSAFI"
-DIGITS_AND_SEPARATORS = "0123456789-/"
 OTHER = len(CLASSES) + 1  # other letters and punctuation
 N_OUT = len(CLASSES) + 2
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz().,:#"
