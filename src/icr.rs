@@ -654,13 +654,20 @@ pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
     value_rows(img, dpi).into_iter().find_map(|ink| {
         let row = net.input(&ink);
         let frames = net.log_probs(&row);
-        let decoded: Vec<Option<Decoded>> = tiers.iter().map(|t| decode(&frames, t)).collect();
-        let (k, first) = decoded.iter().enumerate().find_map(|(k, d)| d.as_ref().filter(|d| d.conf >= MIN_CONFIDENCE).map(|d| (k, d)))?;
-        let d = &stretched_vote(net, &ink, &tiers[k], first);
+        // The first shape that reads with confidence; the readings of those before it, too unsure.
+        let mut earlier = Vec::new();
+        let (template, first) = tiers.iter().find_map(|t| match decode(&frames, t)? {
+            d if d.conf >= MIN_CONFIDENCE => Some((t, d)),
+            d => {
+                earlier.push(d);
+                None
+            }
+        })?;
+        let d = &stretched_vote(net, &ink, template, &first);
         let lead = if d.prefix_left_out { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
-        // An earlier shape read too unsure to stand, with the same digits as the one taken.
+        // An earlier shape's unsure reading with the same digits as the one taken.
         let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
-        let unsure = decoded[..k].iter().flatten().find(|e| digits(&e.text) == digits(&d.text)).map(|e| e.text.clone());
+        let unsure = earlier.iter().find(|e| digits(&e.text) == digits(&d.text)).map(|e| e.text.clone());
         Some(RowRead { text: d.text.clone(), conf: d.conf, lead, unsure })
     })
 }

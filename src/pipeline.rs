@@ -595,29 +595,33 @@ pub struct DumpedCrop {
     pub label: String,
 }
 
-/// `--dump-zones`: write a page's numeric boxes as PNG files with a line each in `crops.jsonl`.
-/// A developer's aid on generated scans (the boxes hold full SSNs): failures are ignored.
+/// `--dump-zones`: write a page's numeric boxes as PNG files with a line each in `crops.jsonl`,
+/// readable by owner and group only like every output (the boxes hold full SSNs). A
+/// developer's aid on generated scans: failures are ignored.
 fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, crops: &[crate::ocr::ZoneCrop]) {
     let source = input.rel_path.to_string_lossy().replace('\\', "/");
     let stem: String = source.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
-    let mut lines = String::new();
+    let mut lines = Vec::new();
     for (k, crop) in crops.iter().enumerate() {
         let png = format!("{stem}-p{page_no}-{k}.png");
-        if crop.image.save(dir.join(&png)).is_err() {
+        let mut bytes = Vec::new();
+        if crop.image.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).is_err() {
+            continue;
+        }
+        // A dump made again into the same folder replaces its boxes.
+        let path = dir.join(&png);
+        let _ = std::fs::remove_file(&path);
+        if output::write_new(&path, &bytes).is_err() {
             continue;
         }
         let line = DumpedCrop { png, source: source.clone(), page: page_no, field: crop.field.to_string(), dpi: crop.dpi, label: crop.label.clone() };
         if let Ok(json) = serde_json::to_string(&line) {
-            lines.push_str(&json);
-            lines.push('\n');
+            lines.push(json);
         }
     }
     if !lines.is_empty() {
-        use std::io::Write;
         // One write per page: lines of pages recognised at once do not interleave.
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("crops.jsonl")) {
-            let _ = f.write_all(lines.as_bytes());
-        }
+        let _ = output::append_line(&dir.join("crops.jsonl"), &lines.join("\n"));
     }
 }
 

@@ -116,3 +116,34 @@ fn eval_dumps_the_numeric_boxes_with_their_true_values() {
         assert_eq!(mode & 0o007, 0, "the boxes hold SSNs: no access for others ({mode:o})");
     }
 }
+
+/// Regression (review): the dumped boxes were written with the umask's permissions, so a
+/// folder that already existed (and that casefile therefore leaves as it is) held full SSNs
+/// readable by anyone. Each file is now closed to others, and a second dump into the same
+/// folder replaces the first.
+#[cfg(unix)]
+#[test]
+fn regression_zone_dump_files_are_closed_to_others_in_an_existing_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dump = tempfile::tempdir().unwrap();
+    let dir = dump.path().join("zones");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut counts = Vec::new();
+    for _ in 0..2 {
+        let o = casefile().args(["eval", "--json", "--truth"]).arg(demo().join("truth.json")).arg("--dump-zones").arg(&dir).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let zones = std::fs::read_to_string(dir.join("zones.jsonl")).unwrap();
+        counts.push(zones.lines().count());
+        for line in zones.lines() {
+            let z: serde_json::Value = serde_json::from_str(line).unwrap();
+            let png = dir.join(z["png"].as_str().unwrap());
+            let mode = std::fs::metadata(&png).unwrap().permissions().mode();
+            assert_eq!(mode & 0o007, 0, "{}: {mode:o}", png.display());
+        }
+        let mode = std::fs::metadata(dir.join("crops.jsonl")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o007, 0, "crops.jsonl: {mode:o}");
+    }
+    assert!(counts[0] > 0);
+    assert_eq!(counts[0], counts[1], "the second dump lists every box again");
+}
