@@ -70,10 +70,11 @@ fn norm(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-/// A numbered item marker that starts the next label on a line: "2.", "3)", "b.".
+/// A numbered item marker that starts the next label on a line: "2.", "3)", "b.", and "3,"
+/// (a period read as a comma).
 fn is_item_marker(w: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^(\d{1,2}[a-z]?|[a-z])[.)]$").expect("valid regex")).is_match(w)
+    RE.get_or_init(|| Regex::new(r"^(\d{1,2}[a-z]?[.),]|[a-z][.)])$").expect("valid regex")).is_match(w)
 }
 
 /// Find a label in a line: (first word index, one past the last), similarity.
@@ -139,8 +140,10 @@ fn regexes() -> &'static Regexes {
     })
 }
 
-/// Years a date of birth is accepted in.
-const BIRTH_YEARS: std::ops::RangeInclusive<i32> = 1900..=2030;
+/// Years a date of birth is accepted in: the people of a retirement case file (in 2026 someone
+/// born in 1910 is 116). A hand-printed 1965 was read "1905", 1960 "1900" (generated seed 31);
+/// refused, the value is left to the digit reader or to a person.
+const BIRTH_YEARS: std::ops::RangeInclusive<i32> = 1910..=2030;
 
 struct Regexes {
     ssn: Regex,
@@ -284,9 +287,21 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
 fn from_zones(field: &str, zones: &[ZoneRead], check: bool, pi: usize) -> Option<Field> {
     // The most confident valid reading: a box is read twice (Tesseract's digit line, the
     // hand-printed digit reader), and below and after its label.
-    let best = zones.iter().filter(|z| z.field == field && z.check == check).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).max_by(|a, b| a.1.total_cmp(&b.1))?;
-    Some(Field { value: best.0, confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None })
+    let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
+    let best = valid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None };
+    // Two readings of the page's boxes that give different values: one reader misread a digit
+    // (hand-printed 4s read as 7s by one and not the other), so a person checks the value.
+    if valid.iter().any(|(v, _)| *v != out.value) {
+        out.confidence = out.confidence.min(READERS_DISAGREE);
+        out.disagreement = Some(format!("the readings of the {field} box disagree"));
+    }
+    Some(out)
 }
+
+/// The confidence of a value whose box's readings disagree: under
+/// [`REVIEW_FIELD_CONFIDENCE`], so that its document goes to review.
+const READERS_DISAGREE: f32 = 0.4;
 
 /// A page-wide reading under this confidence is one Tesseract was unsure of: typed values read
 /// 0.82 and more on the generated corpus, hand-printed digits mostly less.
@@ -301,8 +316,18 @@ const SURE_CHECK: f32 = 0.3;
 /// sets (generated, seeds 11 and 42) this mended 11 page readings of hand-printed SSNs and
 /// dates and spoiled 3; on the held-out set (seed 7) it mended 1 and spoiled 1. Typed values
 /// read 0.82 or more there, and were not overruled.
-fn checked(read: Field, check: Option<Field>) -> Field {
+///
+/// A claim number's check never overrules: typed claim numbers are read less sure (their
+/// letters), and the digit reader's misreadings would replace them. An unsure reading it
+/// contradicts goes to review instead (generated seed 31: a hand-printed "CSA 1379160" read
+/// "CSA 1377160" at 0.63 by Tesseract, and not flagged).
+fn checked(field: &str, read: Field, check: Option<Field>) -> Field {
     match check {
+        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && field == "claim_number" => Field {
+            confidence: read.confidence.min(READERS_DISAGREE),
+            disagreement: Some(format!("the readings of the {field} box disagree")),
+            ..read
+        },
         Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && c.confidence >= SURE_CHECK => c,
         _ => read,
     }
@@ -352,7 +377,7 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[&[ZoneRe
         .filter_map(|(pi, lines)| {
             let zones = zones.get(pi).copied().unwrap_or_default();
             match labelled_on_page(field, rule, &labels, lines, pi) {
-                Some(read) => Some(checked(read, from_zones(field, zones, true, pi))),
+                Some(read) => Some(checked(field, read, from_zones(field, zones, true, pi))),
                 None => from_zones(field, zones, false, pi),
             }
         })
@@ -484,6 +509,8 @@ mod tests {
         assert_eq!(validate("ssn", "(3206-0160)"), None);
         assert_eq!(validate("date_of_birth", "04/02/1961").as_deref(), Some("1961-04-02"));
         assert_eq!(validate("date_of_birth", "13/45/1961"), None);
+        assert_eq!(validate("date_of_birth", "09/11/1905"), None, "no one in a case file was born in 1905");
+        assert_eq!(validate("date_of_birth", "09/11/1915").as_deref(), Some("1915-09-11"));
         assert_eq!(validate("claim_number", "CSA1234567").as_deref(), Some("CSA 1234567"));
         assert_eq!(validate("name", "DOE, JANE M").as_deref(), Some("DOE, JANE M"));
         assert_eq!(validate("name", "Date of birth"), None);
@@ -539,11 +566,17 @@ mod tests {
     #[test]
     fn digit_reader_overrules_unsure_page_readings() {
         let at = |value: &str, confidence| Field { value: value.into(), confidence, page: 1, disagreement: None };
-        assert_eq!(checked(at("1904-04-01", 0.74), Some(at("1964-04-01", 0.405))).value, "1964-04-01");
-        assert_eq!(checked(at("986-44-6944", 0.82), Some(at("953-20-1208", 0.405))).value, "986-44-6944", "sure: typed");
-        assert_eq!(checked(at("1904-04-01", 0.74), Some(at("1964-04-01", 0.2))).value, "1904-04-01", "an unsure check");
-        assert_eq!(checked(at("1964-04-01", 0.74), Some(at("1964-04-01", 0.405))).confidence, 0.74, "agreement");
-        assert_eq!(checked(at("1964-04-01", 0.74), None).value, "1964-04-01");
+        assert_eq!(checked("date_of_birth", at("1904-04-01", 0.74), Some(at("1964-04-01", 0.405))).value, "1964-04-01");
+        assert_eq!(checked("date_of_birth", at("986-44-6944", 0.82), Some(at("953-20-1208", 0.405))).value, "986-44-6944", "sure: typed");
+        assert_eq!(checked("date_of_birth", at("1904-04-01", 0.74), Some(at("1964-04-01", 0.2))).value, "1904-04-01", "an unsure check");
+        assert_eq!(checked("date_of_birth", at("1964-04-01", 0.74), Some(at("1964-04-01", 0.405))).confidence, 0.74, "agreement");
+        assert_eq!(checked("date_of_birth", at("1964-04-01", 0.74), None).value, "1964-04-01");
+        // A claim number is not overruled; an unsure one that the check contradicts goes to
+        // review (regression: generated seed 31, case-004).
+        let f = checked("claim_number", at("CSA 1377160", 0.63), Some(at("CSA 1379160", 0.405)));
+        assert_eq!(f.value, "CSA 1377160");
+        assert!(f.confidence < REVIEW_FIELD_CONFIDENCE && f.disagreement.is_some(), "{f:?}");
+        assert_eq!(checked("claim_number", at("CSA 1379160", 0.85), Some(at("CSA 1377160", 0.405))).disagreement, None, "sure: typed");
     }
 
     /// Regression: three pages of a hand-printed SF 2809 (generated, seed 42) each misread one
@@ -562,6 +595,22 @@ mod tests {
         assert_eq!(vote("date_of_birth", &dates).unwrap().value, "1955-04-20");
         let bad = [at("1955-02-28", 1, 0.4), at("1955-12-30", 2, 0.4), at("1956-02-30", 3, 0.3)];
         assert_eq!(vote("date_of_birth", &bad).unwrap().value, "1955-02-28", "1955-02-30 is no date");
+    }
+
+    /// Regression (generated seed 31, case-004): a hand-printed claim number's box read by
+    /// Tesseract as "CSA 1377160" (0.7) and by the digit reader as "CSA 1379160" (the truth,
+    /// capped at 0.45) gave the more confident wrong value at 0.63, and the document did not go
+    /// to review. Readers that disagree now send it there; agreeing ones keep their confidence.
+    #[test]
+    fn regression_a_box_whose_readers_disagree_goes_to_review() {
+        let zone = |text: &str, conf| ZoneRead { field: "claim_number", line: 3, text: text.into(), conf, check: false };
+        let f = from_zones("claim_number", &[zone("CSA 1377160", 0.7), zone("CSA 1379160", 0.45)], false, 0).unwrap();
+        assert_eq!(f.value, "CSA 1377160", "the most confident reading is kept");
+        assert!(f.confidence < REVIEW_FIELD_CONFIDENCE, "{f:?}");
+        let reasons = review_reasons(&BTreeMap::from([("claim_number".to_string(), f)]));
+        assert_eq!(reasons, vec!["the readings of the claim_number box disagree".to_string()], "no value in the reason");
+        let f = from_zones("claim_number", &[zone("CSA 1379160", 0.7), zone("CSA1379160", 0.45), zone("no value", 0.9)], false, 0).unwrap();
+        assert_eq!((f.value.as_str(), f.confidence, f.disagreement), ("CSA 1379160", 0.63, None), "readings that agree; text that is no value does not count");
     }
 
     /// A line of words 100 px apart from x (one word per 90 px).
@@ -585,6 +634,23 @@ mod tests {
         // The insured's own numbered item is still read.
         let page = vec![line_at(0.0, "1. Insured's name 2. Date of birth (mm/dd/yyyy)"), line_at(0.0, "WINSLOW, EMEKA 03/16/1954")];
         assert_eq!(find_field("date_of_birth", rule, &[page], &[]).map(|f| f.value).as_deref(), Some("1954-03-16"));
+    }
+
+    /// Regression (generated seed 33, case-010, typed SF 3107): the date of birth's column ran
+    /// on past "3," (the next item, its period read as a comma) into the SSN below that item,
+    /// and "10/02/1964 967 -68-6730" is no date.
+    #[test]
+    fn regression_an_item_number_read_with_a_comma_ends_a_column() {
+        let catalog = Catalog::builtin().unwrap();
+        let rule = &catalog.fields["date_of_birth"];
+        let page = vec![
+            line_at(0.0, "1. Name (Last, First, Middle)"),
+            line_at(0.0, "Alvarez, Howard E."),
+            line_at(0.0, "2. Date of birth (mm/dd/yyyy) 3, Social Security Number"),
+            L { words: line_at(0.0, "10/02/1964").words.into_iter().chain(line_at(520.0, "967 -68-6730").words).collect() },
+        ];
+        assert_eq!(find_field("date_of_birth", rule, &[page], &[]).map(|f| f.value).as_deref(), Some("1964-10-02"));
+        assert!(is_item_marker("3,") && is_item_marker("12.") && !is_item_marker("a,"));
     }
 
     #[test]

@@ -228,7 +228,9 @@ impl RowNet {
 /// The shapes a field's value is written in, as patterns: `d` a digit, `[0-3]` a digit of a
 /// range or list, a capital letter itself, `-` and `/` themselves, `x` a letter of a prefix read
 /// as anything (a letter, "other", or the digit it looks like: S as 5, I as 1). Dates are those
-/// `extract` accepts: month and day of one or two digits, a year of 19xx or 20xx.
+/// `extract` accepts: month and day of one or two digits, born 1910-2029 (the people of a
+/// retirement case file; a hand-printed year's third digit was often misread as 0, "1905" for
+/// "1965").
 ///
 /// A field may have several entries: they are tried in order, the next only when the ones
 /// before read nothing of [`MIN_CONFIDENCE`]. A claim number is first read whole, letters and
@@ -242,14 +244,22 @@ const SHAPES: &[(&str, &[&str])] = &[
     (
         "date_of_birth",
         &[
-            "[01]d/[0-3]d/[12][09]dd",
-            "d/[0-3]d/[12][09]dd",
-            "[01]d/d/[12][09]dd",
-            "d/d/[12][09]dd",
-            "[01]d-[0-3]d-[12][09]dd",
-            "d-[0-3]d-[12][09]dd",
-            "[01]d-d-[12][09]dd",
-            "d-d-[12][09]dd",
+            "[01]d/[0-3]d/19[1-9]d",
+            "[01]d/[0-3]d/20[0-2]d",
+            "d/[0-3]d/19[1-9]d",
+            "d/[0-3]d/20[0-2]d",
+            "[01]d/d/19[1-9]d",
+            "[01]d/d/20[0-2]d",
+            "d/d/19[1-9]d",
+            "d/d/20[0-2]d",
+            "[01]d-[0-3]d-19[1-9]d",
+            "[01]d-[0-3]d-20[0-2]d",
+            "d-[0-3]d-19[1-9]d",
+            "d-[0-3]d-20[0-2]d",
+            "[01]d-d-19[1-9]d",
+            "[01]d-d-20[0-2]d",
+            "d-d-19[1-9]d",
+            "d-d-20[0-2]d",
         ],
     ),
 ];
@@ -791,13 +801,14 @@ mod tests {
     #[test]
     fn shapes_become_templates() {
         let t = &templates("date_of_birth")[0];
-        assert_eq!(t.len(), 8);
-        // "[01]d/[0-3]d/[12][09]dd"
+        assert_eq!(t.len(), 16);
+        // "[01]d/[0-3]d/19[1-9]d", then "[01]d/[0-3]d/20[0-2]d"
         assert_eq!(t[0].len(), 10);
         assert_eq!(t[0][0], vec![1, 2]);
         assert_eq!(t[0][2], vec![SLASH]);
         assert_eq!(t[0][3], vec![1, 2, 3, 4]);
-        assert_eq!(t[0][7], vec![1, 10]);
+        assert_eq!(t[0][6..9], [vec![2], vec![10], (2..=10).collect::<Vec<_>>()]);
+        assert_eq!(t[1][6..9], [vec![3], vec![1], vec![1, 2, 3]]);
         assert_eq!(templates("ssn")[0][0][3], vec![HYPHEN]);
         assert!(templates("name").is_empty());
         // A claim number: whole ("CS[AFI]ddddddd"), then digits after letters read as anything.

@@ -162,7 +162,14 @@ pub const ICR_CONFIDENCE_CAP: f32 = 0.45;
 
 /// Labels whose boxes are read again, digits only (a claim number: its letters and digits):
 /// (field, label words run together).
-const NUMERIC_LABELS: &[(&str, &str)] = &[("date_of_birth", "dateofbirth"), ("date_of_birth", "birthdate"), ("ssn", "socialsecurity"), ("claim_number", "claimnumber")];
+/// The generator's SF 1199A asks for the "Claim or payroll number (CSA/CSF)".
+const NUMERIC_LABELS: &[(&str, &str)] = &[
+    ("date_of_birth", "dateofbirth"),
+    ("date_of_birth", "birthdate"),
+    ("ssn", "socialsecurity"),
+    ("claim_number", "claimnumber"),
+    ("claim_number", "claimorpayroll"),
+];
 /// Label context that belongs to someone else.
 const OTHER_PEOPLE: &[&str] = &["spouse", "beneficiar", "child", "family", "former", "witness"];
 /// Label context that makes it another number: (field, word). A Medicare claim number is
@@ -588,12 +595,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             }
             // A value the page-wide reading already gave is only checked by the digit reader
             // (Tesseract would read the same ink the same way).
-            // Claim numbers are not checked: typed ones are read less sure (their letters),
-            // and the check would overrule them.
             let check = value_already_read(field, text, li, a, b);
-            if check && *field == "claim_number" {
-                continue;
-            }
             // The value's box starts where its item's label does ("4. CSA claim number": at
             // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
             let item = line.words[..a].iter().rposition(|w| is_item_number(&w.text)).map_or(a, |m| m + 1);
