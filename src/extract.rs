@@ -289,19 +289,21 @@ fn from_zones(field: &str, zones: &[ZoneRead], check: bool, pi: usize) -> Option
     // hand-printed digit reader), and below and after its label.
     let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
     let best = valid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let mut out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None };
+    let out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None };
     // Two readings of the page's boxes that give different values: one reader misread a digit
     // (hand-printed 4s read as 7s by one and not the other), so a person checks the value.
-    if valid.iter().any(|(v, _)| *v != out.value) {
-        out.confidence = out.confidence.min(READERS_DISAGREE);
-        out.disagreement = Some(format!("the readings of the {field} box disagree"));
-    }
-    Some(out)
+    Some(if valid.iter().any(|(v, _)| *v != out.value) { readers_disagree(field, out) } else { out })
 }
 
 /// The confidence of a value whose box's readings disagree: under
 /// [`REVIEW_FIELD_CONFIDENCE`], so that its document goes to review.
 const READERS_DISAGREE: f32 = 0.4;
+
+/// `read`, sent to review because the readings of its box disagree (the reason names the
+/// field, never a value).
+fn readers_disagree(field: &str, read: Field) -> Field {
+    Field { confidence: read.confidence.min(READERS_DISAGREE), disagreement: Some(format!("the readings of the {field} box disagree")), ..read }
+}
 
 /// A page-wide reading under this confidence is one Tesseract was unsure of: typed values read
 /// 0.82 and more on the generated corpus, hand-printed digits mostly less.
@@ -323,11 +325,7 @@ const SURE_CHECK: f32 = 0.3;
 /// "CSA 1377160" at 0.63 by Tesseract, and not flagged).
 fn checked(field: &str, read: Field, check: Option<Field>) -> Field {
     match check {
-        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && field == "claim_number" => Field {
-            confidence: read.confidence.min(READERS_DISAGREE),
-            disagreement: Some(format!("the readings of the {field} box disagree")),
-            ..read
-        },
+        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && field == "claim_number" => readers_disagree(field, read),
         Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && c.confidence >= SURE_CHECK => c,
         _ => read,
     }
