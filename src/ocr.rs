@@ -563,27 +563,26 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
 /// the benchmark's per-stage profile). With `crops`, each box read is kept there too.
 pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
-    for (li, line) in text.lines.iter().enumerate() {
-        let joined: String = line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+    for (first_li, first_line) in text.lines.iter().enumerate() {
+        let joined: String = first_line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
         for (field, label) in NUMERIC_LABELS {
-            let Some(pos) = squashed.find(label) else { continue };
-            // The label's words: where the squashed label starts and ends.
-            let mut acc = 0;
-            let (mut a, mut b) = (None, None);
-            for (i, w) in line.words.iter().enumerate() {
-                let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
-                if a.is_none() && acc + n > pos {
-                    a = Some(i);
+            // The label's words: `a..=b` of line `li`; for a label wrapped over two lines, the
+            // end on the next line (`li`) and its start at word `first_a` of this one.
+            let (pos, li, a, b, first_a) = match squashed.find(label) {
+                Some(at) => {
+                    // From bytes to characters (OCR text is not all ASCII).
+                    let pos = squashed[..at].chars().count();
+                    let Some((a, b)) = label_words(&first_line.words, pos, label.len()) else { continue };
+                    (pos, first_li, a, b, a)
                 }
-                acc += n;
-                if acc >= pos + label.len() {
-                    b = Some(i);
-                    break;
+                None => {
+                    let Some((pos, first_a, b)) = wrapped_label(text, first_li, &squashed, label) else { continue };
+                    (pos, first_li + 1, 0, b, first_a)
                 }
-            }
-            let (Some(a), Some(b)) = (a, b) else { continue };
-            let before: String = line.words[a.saturating_sub(4)..a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
+            };
+            let line = &text.lines[li];
+            let before: String = first_line.words[first_a.saturating_sub(4)..first_a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
             // The line up to just past the label (by characters: OCR text is not all ASCII).
             let upto: String = joined.chars().take(pos + label.len() + 8).collect();
             let other_number = OTHER_NUMBERS.iter().any(|(f, o)| f == field && (before.contains(o) || upto.contains(o)));
@@ -598,8 +597,8 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             let check = value_already_read(field, text, li, a, b);
             // The value's box starts where its item's label does ("4. CSA claim number": at
             // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
-            let item = line.words[..a].iter().rposition(|w| is_item_number(&w.text)).map_or(a, |m| m + 1);
-            let x0 = line.words[item].x0.min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
+            let item = first_line.words[..first_a].iter().rposition(|w| is_item_number(&w.text)).map_or(first_a, |m| m + 1);
+            let x0 = first_line.words[item].x0.min(first_line.words[first_a].x0).min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_item_number(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
             let height = (line.baseline - line.top).max(dpi * 0.08);
@@ -650,6 +649,51 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
     out
 }
 
+/// The words of a line (`words`) that hold the characters `pos..pos + len` of the line's
+/// squashed text (its letters and digits alone): the first and the last word's index.
+fn label_words(words: &[Word], pos: usize, len: usize) -> Option<(usize, usize)> {
+    let mut acc = 0;
+    let mut a = None;
+    for (i, w) in words.iter().enumerate() {
+        let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
+        if a.is_none() && acc + n > pos {
+            a = Some(i);
+        }
+        acc += n;
+        if acc >= pos + len {
+            return Some((a?, i));
+        }
+    }
+    None
+}
+
+/// A label wrapped over two lines in a narrow box ("4. CSF claim" / "number of the deceased"):
+/// line `li` (squashed: `squashed`) ends with the label's first word or words and line `li + 1`
+/// starts with the rest, at most a line's height below and starting in the label's column.
+/// Returns where the label starts in `squashed` (in characters), the index of its first word on
+/// line `li` and that of its last word on the next line.
+fn wrapped_label(text: &PageText, li: usize, squashed: &str, label: &str) -> Option<(usize, usize, usize)> {
+    let (line, next) = (&text.lines[li], text.lines.get(li + 1)?);
+    // Split only between words of the label: "claim|number", "dateof|birth", "social|security".
+    let split = (4..label.len().saturating_sub(4)).find(|&k| squashed.ends_with(&label[..k]) && {
+        let rest: String = next.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+        rest.starts_with(&label[k..])
+    })?;
+    let pos = squashed.chars().count() - split;
+    let (a, _) = label_words(&line.words, pos, split)?;
+    let height = (line.baseline - line.top).max(1.0);
+    // The line's text starts after its item number: the wrapped words start under it.
+    let start = line.words.iter().find(|w| !is_item_number(&w.text)).map_or(line.words[a].x0, |w| w.x0) as f32;
+    let first = next.words.first()?;
+    let below = next.top - line.baseline < height * 1.5 && next.top > line.top;
+    let in_column = (first.x0 as f32 - start).abs() < height * 3.0;
+    if !below || !in_column {
+        return None;
+    }
+    let (_, b) = label_words(&next.words, 0, label.len() - split)?;
+    Some((pos, a, b))
+}
+
 /// An item's number before its label: "4." or "4)", and "4," (a period read as a comma).
 fn is_item_number(w: &str) -> bool {
     let t = w.trim_end_matches(['.', ')', ',']);
@@ -690,6 +734,19 @@ fn label_like(words: &[Word], a: usize, b: usize) -> bool {
     }
     if words[b..k].iter().any(|w| w.text.ends_with(':')) {
         return true;
+    }
+    // "Claim number of the deceased", "date of birth of annuitant": whose number it is, ending
+    // the line or followed by what may follow a label.
+    let plain = |w: &Word| w.text.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    if words.get(k).is_some_and(|w| plain(w) == "of") {
+        let mut j = k + 1;
+        if words.get(j).is_some_and(|w| matches!(plain(w).as_str(), "the" | "a")) {
+            j += 1;
+        }
+        let ends = |w: Option<&Word>| w.is_none_or(|w| is_item_number(&w.text) || w.text.starts_with(['(', '[', ':']) || w.text.chars().any(|c| c.is_ascii_digit()));
+        if words.get(j).is_some() && ends(words.get(j + 1)) {
+            return true;
+        }
     }
     let Some(next) = words.get(k) else { return true };
     let t = next.text.as_str();
@@ -874,6 +931,40 @@ mod tests {
         assert!(crops.iter().any(|c| c.field == "claim_number" && inked(c)), "the box under the item holds the value's ink");
     }
 
+    /// Regression (seed 35, an SF 3104): "4. CSF claim" / "number of the deceased", the label
+    /// wrapped over two lines of a narrow box, was not found; the hand-printed claim number
+    /// under it was never read.
+    #[test]
+    fn regression_a_label_wrapped_over_two_lines_is_found() {
+        let mut img = GrayImage::from_pixel(1200, 400, image::Luma([255]));
+        // The value's ink, under the label's second line.
+        for y in 90..120 {
+            for x in 40..80 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        let line = |words: &[(&str, u32)], top: u32| Line {
+            words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: top, x1: x0 + 50, y1: top + 20, conf: 90.0 }).collect(),
+            baseline: (top + 20) as f32,
+            top: top as f32,
+        };
+        let text = PageText {
+            width: 1200,
+            height: 400,
+            lines: vec![line(&[("4.", 0), ("CSF", 40), ("claim", 100)], 10), line(&[("number", 40), ("of", 110), ("the", 140), ("deceased", 180)], 40)],
+        };
+        let mut crops = Vec::new();
+        let _ = read_numeric_zones(&img, 200.0, &text, None, Some(&mut crops));
+        let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
+        assert!(crops.iter().any(|c| c.field == "claim_number" && inked(c)), "the box under the wrapped label holds the value's ink");
+        // Not when the next line is far below or elsewhere on the page.
+        let mut far = text.clone();
+        far.lines[1] = line(&[("number", 600), ("of", 670), ("the", 700), ("deceased", 740)], 40);
+        let mut crops = Vec::new();
+        let _ = read_numeric_zones(&img, 200.0, &far, None, Some(&mut crops));
+        assert!(crops.iter().all(|c| c.field != "claim_number"), "a line in another column does not finish the label");
+    }
+
     #[test]
     fn bilevel_pages_are_packed_one_bit_per_pixel() {
         let mut img = GrayImage::from_pixel(10, 2, image::Luma([255]));
@@ -899,6 +990,9 @@ mod tests {
             ("2. Date of Birth", 1, 3, true),
             ("Date of Birth Social Security Number", 0, 2, true),
             ("Social Security Number: O4l", 0, 1, true),
+            ("4. CSF claim number of the deceased", 2, 3, true),
+            ("number of the deceased", 0, 0, true),
+            ("enter the claim number of the deceased in item 4 of this form", 2, 3, false),
             ("your Social Security number is needed to keep your records", 1, 2, false),
             ("the same name and birth date. Failure to furnish", 4, 5, false),
             ("write your name and social security number on each sheet.", 4, 5, false),
