@@ -170,6 +170,14 @@ const NUMERIC_LABELS: &[(&str, &str)] = &[
     ("claim_number", "claimnumber"),
     ("claim_number", "claimorpayroll"),
 ];
+/// The ends of labels, looked for on a line where no whole label of their field is: a value
+/// hand-printed high in its box runs over the start of its label ("2. Date of birth" read as
+/// "wy of birth (mm/dd/yyyy)", "3. Social Security Number" as "aga BO)Security Number"), and
+/// the label's end is what is left of it. A date of birth's end names its format, which an
+/// item that only mentions a birth does not.
+const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmm"), ("date_of_birth", "ofbirthyyyy"), ("ssn", "securitynumber")];
+/// How far left of a label's end its damaged start may reach, in inches.
+const LABEL_HEAD: f32 = 1.2;
 /// Label context that belongs to someone else.
 const OTHER_PEOPLE: &[&str] = &["spouse", "beneficiar", "child", "family", "former", "witness"];
 /// Label context that makes it another number: (field, word). A Medicare claim number is
@@ -566,7 +574,11 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
     for (first_li, first_line) in text.lines.iter().enumerate() {
         let joined: String = first_line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
-        for (field, label) in NUMERIC_LABELS {
+        let labels = NUMERIC_LABELS.iter().map(|l| (l, false)).chain(LABEL_TAILS.iter().map(|l| (l, true)));
+        for ((field, label), tail) in labels {
+            if tail && NUMERIC_LABELS.iter().any(|(f, whole)| f == field && squashed.contains(whole)) {
+                continue;
+            }
             // The label's words: `a..=b` of line `li`; for a label wrapped over two lines, the
             // end on the next line (`li`) and its start at word `first_a` of this one.
             let (pos, li, a, b, first_a) = match squashed.find(label) {
@@ -576,6 +588,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                     let Some((a, b)) = label_words(&first_line.words, pos, label.len()) else { continue };
                     (pos, first_li, a, b, a)
                 }
+                None if tail => continue,
                 None => {
                     let Some((pos, first_a, b)) = wrapped_label(text, first_li, &squashed, label) else { continue };
                     (pos, first_li + 1, 0, b, first_a)
@@ -597,7 +610,13 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             let check = value_already_read(field, text, li, a, b);
             // The value's box starts where its item's label does ("4. CSA claim number": at
             // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
-            let item = first_line.words[..first_a].iter().rposition(|w| is_item_number(&w.text)).map_or(first_a, |m| m + 1);
+            // A label's end alone: its damaged start is the words just before it (up to its
+            // item number), and so is the start of the value written over it.
+            let head = || match tail {
+                true => first_line.words[..first_a].iter().rposition(|w| first_line.words[first_a].x0 as f32 - w.x0 as f32 > dpi * LABEL_HEAD).map_or(0, |k| k + 1),
+                false => first_a,
+            };
+            let item = first_line.words[..first_a].iter().rposition(|w| is_item_number(&w.text)).map_or_else(head, |m| m + 1);
             let x0 = first_line.words[item].x0.min(first_line.words[first_a].x0).min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_item_number(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
@@ -963,6 +982,42 @@ mod tests {
         let mut crops = Vec::new();
         let _ = read_numeric_zones(&img, 200.0, &far, None, Some(&mut crops));
         assert!(crops.iter().all(|c| c.field != "claim_number"), "a line in another column does not finish the label");
+    }
+
+    /// Regression (generated seed 42, an SF 2803; seed 35, an RI 20-97): a value hand-printed
+    /// high in its box ran over the start of its label, read as "wy of birth (mm/dd/yyyy)" and
+    /// "aga BO)Security Number"; no box was read, and the date of birth and the SSN were absent.
+    #[test]
+    fn regression_a_label_whose_start_the_value_ran_over_is_found_by_its_end() {
+        let line = |words: &[(&str, u32)], top: u32| Line {
+            words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: top, x1: x0 + 50, y1: top + 20, conf: 90.0 }).collect(),
+            baseline: (top + 20) as f32,
+            top: top as f32,
+        };
+        // The value's ink starts under the damaged start of the label, left of its end.
+        let mut img = GrayImage::from_pixel(1600, 400, image::Luma([255]));
+        for y in 45..75 {
+            for x in 15..45 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        let page = |words: &[(&str, u32)]| PageText { width: 1600, height: 400, lines: vec![line(words, 10)] };
+        let boxes = |text: &PageText, field: &str| {
+            let mut crops = Vec::new();
+            let _ = read_numeric_zones(&img, 200.0, text, None, Some(&mut crops));
+            let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
+            let of_field: Vec<bool> = crops.iter().filter(|c| c.field == field).map(inked).collect();
+            (of_field.len(), of_field.iter().any(|i| *i))
+        };
+        let date = page(&[("wy", 50), ("of", 110), ("birth", 150), ("(mm/dd/yyyy)", 220), ("3.", 800), ("Social", 850), ("Security", 920), ("Number", 1000)]);
+        assert_eq!(boxes(&date, "date_of_birth"), (2, true), "the box of a date of birth found by its label's end holds the value's ink");
+        let ssn = page(&[("aga", 50), ("BO)Security", 110), ("Number", 230), ("3.", 800), ("Branch", 850)]);
+        assert_eq!(boxes(&ssn, "ssn"), (2, true), "the SSN's box starts at the damaged start of its label");
+        // A whole label is read once, not again by its end; another item's birth is no box.
+        let whole = page(&[("2.", 10), ("Date", 50), ("of", 110), ("birth", 150), ("(mm/dd/yyyy)", 220)]);
+        assert_eq!(boxes(&whole, "date_of_birth").0, 2);
+        let place = page(&[("5.", 10), ("Place", 50), ("of", 110), ("birth", 150), ("6.", 800), ("Agency", 850)]);
+        assert_eq!(boxes(&place, "date_of_birth").0, 0);
     }
 
     #[test]
