@@ -173,9 +173,10 @@ const NUMERIC_LABELS: &[(&str, &str)] = &[
 /// The ends of labels, looked for on a line where no whole label of their field is: a value
 /// hand-printed high in its box runs over the start of its label ("2. Date of birth" read as
 /// "wy of birth (mm/dd/yyyy)", "3. Social Security Number" as "aga BO)Security Number"), and
-/// the label's end is what is left of it. A date of birth's end names its format, which an
-/// item that only mentions a birth does not.
-const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmm"), ("date_of_birth", "ofbirthyyyy"), ("ssn", "securitynumber")];
+/// the label's end is what is left of it. A date of birth's end names its format, a whole
+/// date's ("(mm/dd/yyyy)", "(yyyymmdd)"): a "Place of birth", a "Year of birth (yyyy)" or a
+/// "Month and year of birth (mm/yyyy)" is no date of birth.
+const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmmdd"), ("date_of_birth", "ofbirthyyyymm"), ("ssn", "securitynumber")];
 /// How far left of a label's end its damaged start may reach, in inches.
 const LABEL_HEAD: f32 = 1.2;
 /// Label context that belongs to someone else.
@@ -571,12 +572,16 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
 /// the benchmark's per-stage profile). With `crops`, each box read is kept there too.
 pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
+    // (line, field) of the labels wrapped onto a line from the line before.
+    let mut wrapped: Vec<(usize, &str)> = Vec::new();
     for (first_li, first_line) in text.lines.iter().enumerate() {
         let joined: String = first_line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
         let labels = NUMERIC_LABELS.iter().map(|l| (l, false)).chain(LABEL_TAILS.iter().map(|l| (l, true)));
         for ((field, label), tail) in labels {
-            if tail && NUMERIC_LABELS.iter().any(|(f, whole)| f == field && squashed.contains(whole)) {
+            // A label's end alone, where no whole label of its field is: on this line, or
+            // ending on it after a start on the line before ("3. Social" / "Security Number").
+            if tail && (NUMERIC_LABELS.iter().any(|(f, whole)| f == field && squashed.contains(whole)) || wrapped.contains(&(first_li, *field))) {
                 continue;
             }
             // The label's words: `a..=b` of line `li`; for a label wrapped over two lines, the
@@ -591,6 +596,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
                 None if tail => continue,
                 None => {
                     let Some((pos, first_a, b)) = wrapped_label(text, first_li, &squashed, label) else { continue };
+                    wrapped.push((first_li + 1, *field));
                     (pos, first_li + 1, 0, b, first_a)
                 }
             };
@@ -611,12 +617,16 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             // The value's box starts where its item's label does ("4. CSA claim number": at
             // "CSA"), and hand-printed values often start left of that: a quarter inch of margin.
             // A label's end alone: its damaged start is the words just before it (up to its
-            // item number), and so is the start of the value written over it.
-            let head = || match tail {
-                true => first_line.words[..first_a].iter().rposition(|w| first_line.words[first_a].x0 as f32 - w.x0 as f32 > dpi * LABEL_HEAD).map_or(0, |k| k + 1),
-                false => first_a,
+            // item number, and no further than LABEL_HEAD: an item number further left is the
+            // item before's), and so is the start of the value written over it.
+            let numbered = first_line.words[..first_a].iter().rposition(|w| is_item_number(&w.text)).map(|m| m + 1);
+            let item = match tail {
+                true => {
+                    let head = first_line.words[..first_a].iter().rposition(|w| first_line.words[first_a].x0 as f32 - w.x0 as f32 > dpi * LABEL_HEAD).map_or(0, |k| k + 1);
+                    numbered.unwrap_or(0).max(head)
+                }
+                false => numbered.unwrap_or(first_a),
             };
-            let item = first_line.words[..first_a].iter().rposition(|w| is_item_number(&w.text)).map_or_else(head, |m| m + 1);
             let x0 = first_line.words[item].x0.min(first_line.words[first_a].x0).min(line.words[a].x0).saturating_sub((dpi * 0.25) as u32);
             let x_end = line.words[b + 1..].iter().find(|w| is_item_number(&w.text)).map(|w| w.x0).unwrap_or(img.width());
             let x1 = x_end.min(line.words[a].x0 + (dpi * 3.0) as u32).min(img.width());
@@ -687,19 +697,24 @@ fn label_words(words: &[Word], pos: usize, len: usize) -> Option<(usize, usize)>
 }
 
 /// A label wrapped over two lines in a narrow box ("4. CSF claim" / "number of the deceased"):
-/// line `li` (squashed: `squashed`) ends with the label's first word or words and line `li + 1`
-/// starts with the rest, at most a line's height below and starting in the label's column.
+/// line `li` (squashed: `squashed`) ends with the label's first word or words, whole (not the end
+/// of "reclaim"), and line `li + 1` starts with the rest, within one and a half line heights below
+/// and starting in the label's column.
 /// Returns where the label starts in `squashed` (in characters), the index of its first word on
 /// line `li` and that of its last word on the next line.
 fn wrapped_label(text: &PageText, li: usize, squashed: &str, label: &str) -> Option<(usize, usize, usize)> {
     let (line, next) = (&text.lines[li], text.lines.get(li + 1)?);
-    // Split only between words of the label: "claim|number", "dateof|birth", "social|security".
-    let split = (4..label.len().saturating_sub(4)).find(|&k| squashed.ends_with(&label[..k]) && {
+    // The line ends where a word does: "claim|number", "dateof|birth", "birth|date".
+    let split = (4..=label.len().saturating_sub(4)).find(|&k| squashed.ends_with(&label[..k]) && {
         let rest: String = next.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
         rest.starts_with(&label[k..])
     })?;
     let pos = squashed.chars().count() - split;
     let (a, _) = label_words(&line.words, pos, split)?;
+    let alnum = |w: &Word| w.text.chars().filter(|c| c.is_alphanumeric()).count();
+    if line.words[..a].iter().map(alnum).sum::<usize>() != pos {
+        return None;
+    }
     let height = (line.baseline - line.top).max(1.0);
     // The line's text starts after its item number: the wrapped words start under it.
     let start = line.words.iter().find(|w| !is_item_number(&w.text)).map_or(line.words[a].x0, |w| w.x0) as f32;
@@ -763,7 +778,12 @@ fn label_like(words: &[Word], a: usize, b: usize) -> bool {
             j += 1;
         }
         let ends = |w: Option<&Word>| w.is_none_or(|w| is_item_number(&w.text) || w.text.starts_with(['(', '[', ':']) || w.text.chars().any(|c| c.is_ascii_digit()));
-        if words.get(j).is_some() && ends(words.get(j + 1)) {
+        // "Date of birth of spouse" is someone else's.
+        let whose = words.get(j).map(plain);
+        if whose.as_deref().is_some_and(|w| OTHER_PEOPLE.iter().any(|o| w.contains(o))) {
+            return false;
+        }
+        if whose.is_some() && ends(words.get(j + 1)) {
             return true;
         }
     }
@@ -982,6 +1002,21 @@ mod tests {
         let mut crops = Vec::new();
         let _ = read_numeric_zones(&img, 200.0, &far, None, Some(&mut crops));
         assert!(crops.iter().all(|c| c.field != "claim_number"), "a line in another column does not finish the label");
+        // A wrapped label is read once: its second line's "Security Number" is not read again
+        // as a label's end.
+        let count = |text: &PageText| {
+            let mut crops = Vec::new();
+            let _ = read_numeric_zones(&img, 200.0, text, None, Some(&mut crops));
+            crops.iter().filter(|c| c.field == "ssn").count()
+        };
+        let two = PageText { width: 1200, height: 400, lines: vec![line(&[("3.", 0), ("Social", 40)], 10), line(&[("Security", 40), ("Number", 130)], 40)] };
+        let one = PageText { width: 1200, height: 400, lines: vec![line(&[("3.", 0), ("Social", 40), ("Security", 110), ("Number", 200)], 40)] };
+        assert_eq!((count(&two), count(&one)), (2, 2));
+        // Only whole words end the line: "reclaim" / "number" is no label.
+        let reclaim = PageText { width: 1200, height: 400, lines: vec![line(&[("4.", 0), ("reclaim", 40)], 10), line(&[("number", 40), ("of", 110), ("the", 140), ("deceased", 180)], 40)] };
+        let mut crops = Vec::new();
+        let _ = read_numeric_zones(&img, 200.0, &reclaim, None, Some(&mut crops));
+        assert!(crops.iter().all(|c| c.field != "claim_number"));
     }
 
     /// Regression (generated seed 42, an SF 2803; seed 35, an RI 20-97): a value hand-printed
@@ -1018,6 +1053,15 @@ mod tests {
         assert_eq!(boxes(&whole, "date_of_birth").0, 2);
         let place = page(&[("5.", 10), ("Place", 50), ("of", 110), ("birth", 150), ("6.", 800), ("Agency", 850)]);
         assert_eq!(boxes(&place, "date_of_birth").0, 0);
+        let year = page(&[("5.", 10), ("Year", 50), ("of", 110), ("birth", 150), ("(yyyy)", 220), ("6.", 800), ("Agency", 850)]);
+        assert_eq!(boxes(&year, "date_of_birth").0, 0, "a year of birth is no date of birth");
+        // The item number of the item before is not this box's start: the box starts at the
+        // damaged start, not at the name the item before holds.
+        let after_name = page(&[("1.", 10), ("Name", 50), ("(Last,", 110), ("First)", 180), ("wy", 540), ("of", 600), ("birth", 640), ("(mm/dd/yyyy)", 700)]);
+        let mut crops = Vec::new();
+        let _ = read_numeric_zones(&img, 200.0, &after_name, None, Some(&mut crops));
+        let widest = crops.iter().filter(|c| c.field == "date_of_birth").map(|c| c.image.width()).max();
+        assert!(widest.is_some_and(|w| w <= 1600 - 490), "{widest:?}");
     }
 
     #[test]
@@ -1047,6 +1091,8 @@ mod tests {
             ("Social Security Number: O4l", 0, 1, true),
             ("4. CSF claim number of the deceased", 2, 3, true),
             ("number of the deceased", 0, 0, true),
+            ("2. Date of birth of spouse", 1, 3, false),
+            ("Social Security Number of the spouse (mm/dd/yyyy)", 0, 1, false),
             ("enter the claim number of the deceased in item 4 of this form", 2, 3, false),
             ("your Social Security number is needed to keep your records", 1, 2, false),
             ("the same name and birth date. Failure to furnish", 4, 5, false),
