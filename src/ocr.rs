@@ -174,9 +174,12 @@ const NUMERIC_LABELS: &[(&str, &str)] = &[
 /// hand-printed high in its box runs over the start of its label ("2. Date of birth" read as
 /// "wy of birth (mm/dd/yyyy)", "3. Social Security Number" as "aga BO)Security Number"), and
 /// the label's end is what is left of it. A date of birth's end names its format, a whole
-/// date's ("(mm/dd/yyyy)", "(yyyymmdd)"): a "Place of birth", a "Year of birth (yyyy)" or a
-/// "Month and year of birth (mm/yyyy)" is no date of birth.
-const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmmdd"), ("date_of_birth", "ofbirthyyyymm"), ("ssn", "securitynumber")];
+/// date's: "(mm/dd/yyyy)", whose slashes are often read as letters ("(mmiddiyyyy)"), or
+/// "(yyyymmdd)". A "Place of birth", a "Year of birth (yyyy)" or a "Month and year of birth
+/// (mm/yyyy)" ([`NOT_A_DAY`] after "mm") is no date of birth.
+const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmm"), ("date_of_birth", "ofbirthyyyymm"), ("ssn", "securitynumber")];
+/// After a label's end "of birth (mm", what makes it a month and a year, not a date.
+const NOT_A_DAY: &str = "yyyy";
 /// How far left of a label's end its damaged start may reach, in inches.
 const LABEL_HEAD: f32 = 1.2;
 /// Label context that belongs to someone else.
@@ -587,6 +590,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             // The label's words: `a..=b` of line `li`; for a label wrapped over two lines, the
             // end on the next line (`li`) and its start at word `first_a` of this one.
             let (pos, li, a, b, first_a) = match squashed.find(label) {
+                Some(at) if tail && squashed[at + label.len()..].starts_with(NOT_A_DAY) => continue,
                 Some(at) => {
                     // From bytes to characters (OCR text is not all ASCII).
                     let pos = squashed[..at].chars().count();
@@ -1055,6 +1059,11 @@ mod tests {
         assert_eq!(boxes(&place, "date_of_birth").0, 0);
         let year = page(&[("5.", 10), ("Year", 50), ("of", 110), ("birth", 150), ("(yyyy)", 220), ("6.", 800), ("Agency", 850)]);
         assert_eq!(boxes(&year, "date_of_birth").0, 0, "a year of birth is no date of birth");
+        let month_year = page(&[("wy", 50), ("of", 110), ("birth", 150), ("(mm/yyyy)", 220), ("6.", 800), ("Agency", 850)]);
+        assert_eq!(boxes(&month_year, "date_of_birth").0, 0, "a month and year of birth is no date of birth");
+        // Regression (generated seed 33, an SF 3107): the format's slashes read as letters.
+        let slashes = page(&[("a/b)", 50), ("of", 110), ("birth", 150), ("(mmiddiyyyy)", 220), ("3,", 800), ("Social", 850)]);
+        assert_eq!(boxes(&slashes, "date_of_birth"), (2, true));
         // The item number of the item before is not this box's start: the box starts at the
         // damaged start, not at the name the item before holds.
         let after_name = page(&[("1.", 10), ("Name", 50), ("(Last,", 110), ("First)", 180), ("wy", 540), ("of", 600), ("birth", 640), ("(mm/dd/yyyy)", 700)]);
