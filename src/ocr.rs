@@ -688,7 +688,7 @@ fn label_words(words: &[Word], pos: usize, len: usize) -> Option<(usize, usize)>
     let mut acc = 0;
     let mut a = None;
     for (i, w) in words.iter().enumerate() {
-        let n = w.text.chars().filter(|c| c.is_alphanumeric()).count();
+        let n = alphanumerics(w);
         if a.is_none() && acc + n > pos {
             a = Some(i);
         }
@@ -700,6 +700,11 @@ fn label_words(words: &[Word], pos: usize, len: usize) -> Option<(usize, usize)>
     None
 }
 
+/// How many letters and digits a word has (its share of a line's squashed text).
+fn alphanumerics(w: &Word) -> usize {
+    w.text.chars().filter(|c| c.is_alphanumeric()).count()
+}
+
 /// A label wrapped over two lines in a narrow box ("4. CSF claim" / "number of the deceased"):
 /// line `li` (squashed: `squashed`) ends with the label's first word or words, whole (not the end
 /// of "reclaim"), and line `li + 1` starts with the rest, within one and a half line heights below
@@ -709,14 +714,11 @@ fn label_words(words: &[Word], pos: usize, len: usize) -> Option<(usize, usize)>
 fn wrapped_label(text: &PageText, li: usize, squashed: &str, label: &str) -> Option<(usize, usize, usize)> {
     let (line, next) = (&text.lines[li], text.lines.get(li + 1)?);
     // The line ends where a word does: "claim|number", "dateof|birth", "birth|date".
-    let split = (4..=label.len().saturating_sub(4)).find(|&k| squashed.ends_with(&label[..k]) && {
-        let rest: String = next.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
-        rest.starts_with(&label[k..])
-    })?;
+    let rest: String = next.words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    let split = (4..=label.len().saturating_sub(4)).find(|&k| squashed.ends_with(&label[..k]) && rest.starts_with(&label[k..]))?;
     let pos = squashed.chars().count() - split;
     let (a, _) = label_words(&line.words, pos, split)?;
-    let alnum = |w: &Word| w.text.chars().filter(|c| c.is_alphanumeric()).count();
-    if line.words[..a].iter().map(alnum).sum::<usize>() != pos {
+    if line.words[..a].iter().map(alphanumerics).sum::<usize>() != pos {
         return None;
     }
     let height = (line.baseline - line.top).max(1.0);
@@ -951,23 +953,24 @@ mod tests {
         let _ = read_numeric_zones(&img, 200.0, &text, None, None);
     }
 
+    /// A line of words 50 px wide and 20 px high at `top`, each starting at its x.
+    fn words_line(words: &[(&str, u32)], top: u32) -> Line {
+        Line { words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: top, x1: x0 + 50, y1: top + 20, conf: 90.0 }).collect(), baseline: (top + 20) as f32, top: top as f32 }
+    }
+
+    /// A white page with a black block: a value's ink.
+    fn page_with_ink(width: u32, height: u32, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> GrayImage {
+        GrayImage::from_fn(width, height, |x, y| image::Luma([if xs.contains(&x) && ys.contains(&y) { 0 } else { 255 }]))
+    }
+
     /// Regression (seed 42, an SF 2823): "4, CSA, CSF, CSI or OWCP claim number", its item
     /// number read with a comma, had its box start at "claim", right of the value written
     /// under "4,"; the claim number was never read there.
     #[test]
     fn regression_item_number_read_with_a_comma_starts_the_box() {
-        let mut img = GrayImage::from_pixel(1200, 400, image::Luma([255]));
-        for y in 60..90 {
-            for x in 20..60 {
-                img.put_pixel(x, y, image::Luma([0]));
-            }
-        }
+        let img = page_with_ink(1200, 400, 20..60, 60..90);
         let words = [("4,", 0), ("CSA,", 60), ("CSF,", 130), ("CSI", 200), ("or", 260), ("OWCP", 300), ("claim", 400), ("number", 470)];
-        let text = PageText {
-            width: 1200,
-            height: 400,
-            lines: vec![Line { words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: 10, x1: x0 + 50, y1: 30, conf: 90.0 }).collect(), baseline: 30.0, top: 10.0 }],
-        };
+        let text = PageText { width: 1200, height: 400, lines: vec![words_line(&words, 10)] };
         let mut crops = Vec::new();
         let _ = read_numeric_zones(&img, 200.0, &text, None, Some(&mut crops));
         let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
@@ -979,18 +982,9 @@ mod tests {
     /// under it was never read.
     #[test]
     fn regression_a_label_wrapped_over_two_lines_is_found() {
-        let mut img = GrayImage::from_pixel(1200, 400, image::Luma([255]));
         // The value's ink, under the label's second line.
-        for y in 90..120 {
-            for x in 40..80 {
-                img.put_pixel(x, y, image::Luma([0]));
-            }
-        }
-        let line = |words: &[(&str, u32)], top: u32| Line {
-            words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: top, x1: x0 + 50, y1: top + 20, conf: 90.0 }).collect(),
-            baseline: (top + 20) as f32,
-            top: top as f32,
-        };
+        let img = page_with_ink(1200, 400, 40..80, 90..120);
+        let line = words_line;
         let text = PageText {
             width: 1200,
             height: 400,
@@ -1028,19 +1022,9 @@ mod tests {
     /// "aga BO)Security Number"; no box was read, and the date of birth and the SSN were absent.
     #[test]
     fn regression_a_label_whose_start_the_value_ran_over_is_found_by_its_end() {
-        let line = |words: &[(&str, u32)], top: u32| Line {
-            words: words.iter().map(|&(t, x0)| Word { text: t.into(), x0, y0: top, x1: x0 + 50, y1: top + 20, conf: 90.0 }).collect(),
-            baseline: (top + 20) as f32,
-            top: top as f32,
-        };
         // The value's ink starts under the damaged start of the label, left of its end.
-        let mut img = GrayImage::from_pixel(1600, 400, image::Luma([255]));
-        for y in 45..75 {
-            for x in 15..45 {
-                img.put_pixel(x, y, image::Luma([0]));
-            }
-        }
-        let page = |words: &[(&str, u32)]| PageText { width: 1600, height: 400, lines: vec![line(words, 10)] };
+        let img = page_with_ink(1600, 400, 15..45, 45..75);
+        let page = |words: &[(&str, u32)]| PageText { width: 1600, height: 400, lines: vec![words_line(words, 10)] };
         let boxes = |text: &PageText, field: &str| {
             let mut crops = Vec::new();
             let _ = read_numeric_zones(&img, 200.0, text, None, Some(&mut crops));
