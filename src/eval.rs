@@ -98,6 +98,11 @@ pub struct Report {
     pub fields_handwritten: BTreeMap<String, Score>,
     /// Values read but wrong (the rest of the misses are absent, and send the document to review).
     pub fields_wrong: BTreeMap<String, u32>,
+    /// Values taken from another document of the same person (`from_document`), and how many
+    /// of them are right: the figures above include them; without them the document's own
+    /// readings score `right - taken.right` (the taken values replaced unsure readings that
+    /// were wrong or, rarely, right).
+    pub fields_taken: BTreeMap<String, Score>,
     /// Identifiers (SSN, date of birth, claim number) read wrong in a document *not* flagged
     /// for review: the errors nobody would look at.
     pub identifiers_wrong_unflagged: u32,
@@ -200,6 +205,9 @@ fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crat
         let got = read.get(*f).map(|v| v.value.as_str());
         let ok = got.is_some_and(|g| field_matches(f, want, g));
         r.fields.entry(f.to_string()).or_default().add(ok);
+        if read.get(*f).is_some_and(|v| v.from_document.is_some()) {
+            r.fields_taken.entry(f.to_string()).or_default().add(ok);
+        }
         let split = if td.handwritten { &mut r.fields_handwritten } else { &mut r.fields_typed };
         split.entry(f.to_string()).or_default().add(ok);
         if !ok && got.is_some() {
@@ -334,6 +342,9 @@ pub fn render(r: &Report, scans: &[PathBuf]) -> String {
                     r.fields_wrong.get(*f).copied().unwrap_or(0)
                 ));
             }
+            if let Some(t) = r.fields_taken.get(*f) {
+                s.push_str(&format!("    taken from the same person's other documents {} ({} right)\n", t.total, t.right));
+            }
         }
     }
     s.push_str("  (fields are scored on documents of known forms; unrecognised paper goes to review)\n");
@@ -378,7 +389,7 @@ mod tests {
             fields: [("ssn".to_string(), "912-34-5678".to_string()), ("date_of_birth".to_string(), "1950-01-02".to_string())].into(),
             handwritten: hand,
         };
-        let rec = |v: &str| crate::manifest::FieldRecord { value: v.into(), confidence: 0.9, page: 1 };
+        let rec = |v: &str| crate::manifest::FieldRecord { value: v.into(), confidence: 0.9, page: 1, from_document: None };
         let mut r = Report::default();
         score_fields(&mut r, &doc(false), &[("ssn".to_string(), rec("***-**-5678")), ("date_of_birth".to_string(), rec("1950-01-02"))].into(), false);
         score_fields(&mut r, &doc(true), &[("ssn".to_string(), rec("***-**-5679"))].into(), true);
@@ -394,5 +405,10 @@ mod tests {
         let text = render(&r, &[]);
         assert!(text.contains("hand-printed 0.0 % (0/2); read wrong 2"), "{text}");
         assert!(text.contains("identifiers read wrong, not flagged for review  1"), "{text}");
+        assert!(!text.contains("taken from"), "{text}");
+        let taken = crate::manifest::FieldRecord { from_document: Some("abc".into()), ..rec("***-**-5678") };
+        score_fields(&mut r, &doc(true), &[("ssn".to_string(), taken)].into(), true);
+        assert_eq!((r.fields_taken["ssn"].right, r.fields_taken["ssn"].total), (1, 1));
+        assert!(render(&r, &[]).contains("taken from the same person's other documents 1 (1 right)"));
     }
 }

@@ -11,6 +11,7 @@
 //! classify  RecognizedPage -> Classification              form, page role, confidence, evidence
 //! separate  stream of pages -> [Document]                 by form, blank and separator sheets
 //! extract   Document -> fields                            name, birth date, SSN, claim, agency
+//! reconcile fields + neighbours' fields -> fields        one person's documents agree
 //! pdf       Document -> PDF file                          original images + invisible text
 //! manifest  run -> manifest JSON + index.jsonl
 //! ledger    what was done (SQLite), for the next run; lock: one run per output folder
@@ -41,6 +42,7 @@ pub mod pdf;
 pub mod pipeline;
 pub mod pix;
 pub mod prepare;
+pub mod reconcile;
 pub mod separate;
 
 pub use config::Config;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ocr::TextSource;
 
 /// Version of the manifest format. Bump the minor for additions, the major for changes.
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// One run's manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -190,6 +190,11 @@ pub struct FieldRecord {
     pub confidence: f32,
     /// 1-based page of the document it was read on.
     pub page: u32,
+    /// The value is not this document's own reading: it read the identifier unsure, and
+    /// another document of the same person (this id) read it sure, a digit or two apart. The
+    /// document stays under review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_document: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -21,7 +21,7 @@
 //! after the pages in progress; completed documents are kept and the rest is left for the next
 //! run.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -47,6 +47,7 @@ use crate::ocr::{self, OcrSettings, RecognizedPage};
 use crate::output;
 use crate::pdf::{self, PdfMeta};
 use crate::prepare;
+use crate::reconcile;
 use crate::separate::{Document, Separator, StreamPage};
 
 /// What the run tells its caller as it goes (the binary prints these).
@@ -233,6 +234,8 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
             seen: HashSet::new(),
             unlisted: Vec::new(),
             documents: Vec::new(),
+            queue: VecDeque::new(),
+            recent: VecDeque::new(),
             separators: Vec::new(),
             superseded: 0,
             journal: config.out_dir.join(ledger::STATE_DIR).join("journal").join(format!("{run_id}.jsonl")),
@@ -249,8 +252,10 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
             outcome_status = RunStatus::Interrupted;
         } else if let Some(doc) = writer.separator.finish() {
             writer.write(doc);
-            writer.flush_done();
         }
+        // Finished documents still waiting for their neighbours are written, after a stop too.
+        writer.drain();
+        writer.flush_done();
         if let Some(fatal) = writer.fatal.take() {
             return Err(fatal);
         }
@@ -629,6 +634,20 @@ fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, crops: &[crate::
 // The writer: in stream order, classify, separate, extract, write, record.
 
 /// An input whose pages are arriving.
+/// Documents either side of a document that may vouch for its identifiers (see [`reconcile`]):
+/// a case file's forms arrive together. Finished documents wait in memory until this many more
+/// of their folder have followed them, so memory stays bounded.
+const LOOKAROUND: usize = 8;
+
+/// A finished document, its fields read, waiting to be written.
+struct Ready {
+    doc: Document,
+    id: String,
+    /// The folder of its first page's input: documents are reconciled within a folder.
+    folder: PathBuf,
+    fields: BTreeMap<String, extract::Field>,
+}
+
 struct Collecting {
     input: usize,
     expected: u32,
@@ -668,6 +687,11 @@ struct Writer<'a> {
     /// Inputs skipped because only their modification time changed.
     unlisted: Vec<usize>,
     documents: Vec<DocumentRecord>,
+    /// Finished documents with their fields read, waiting for [`LOOKAROUND`] documents of the
+    /// same folder to follow them before they are reconciled and written.
+    queue: VecDeque<Ready>,
+    /// The fields of the last documents written from the queue's folder (newest last).
+    recent: VecDeque<(String, BTreeMap<String, extract::Field>)>,
     separators: Vec<SeparatorRecord>,
     superseded: u32,
     journal: PathBuf,
@@ -689,6 +713,7 @@ impl Writer<'_> {
         if let Some(c) = &self.collecting {
             out.insert(c.input);
         }
+        out.extend(self.queue.iter().flat_map(|r| r.doc.inputs()));
         out
     }
 
@@ -838,7 +863,8 @@ impl Writer<'_> {
 
     /// Record as done the inputs none of whose pages wait in an unfinished document.
     fn flush_done(&mut self) {
-        let held = self.separator.first_held_input();
+        let queued = self.queue.iter().flat_map(|r| r.doc.pages.iter().map(|p| p.input)).min();
+        let held = [self.separator.first_held_input(), queued].into_iter().flatten().min();
         let ready: Vec<usize> = self.fed.iter().copied().filter(|&i| held.is_none_or(|h| i < h)).collect();
         let mut done = Vec::new();
         for i in ready {
@@ -868,20 +894,63 @@ impl Writer<'_> {
         }
     }
 
+    /// A finished document: its fields are read now; it is written once [`LOOKAROUND`] more
+    /// documents of its folder have followed it (or the folder or the stream ends), so that
+    /// the documents around it can vouch for its identifiers.
     fn write(&mut self, doc: Document) {
         if self.fatal.is_some() {
             return;
         }
-        match self.write_document(&doc) {
+        let id = document_id(self, &doc);
+        let folder = self.folder_of(&doc);
+        if self.queue.back().is_some_and(|r| r.folder != folder) {
+            self.drain();
+        }
+        let fields = extract::extract(&doc, doc.form().as_deref(), self.catalog);
+        self.queue.push_back(Ready { doc, id, folder, fields });
+        while self.queue.len() > LOOKAROUND && self.fatal.is_none() {
+            self.write_next();
+        }
+    }
+
+    /// Write every queued document (end of a folder, of the stream, or a stop).
+    fn drain(&mut self) {
+        while !self.queue.is_empty() && self.fatal.is_none() {
+            self.write_next();
+        }
+        self.recent.clear();
+    }
+
+    fn folder_of(&self, doc: &Document) -> PathBuf {
+        doc.pages.first().and_then(|p| self.files[p.input].path.parent()).map(Path::to_path_buf).unwrap_or_default()
+    }
+
+    /// Reconcile the oldest queued document with its neighbours and write it.
+    fn write_next(&mut self) {
+        let Some(mut ready) = self.queue.pop_front() else { return };
+        let neighbours: Vec<reconcile::Neighbour> = self
+            .recent
+            .iter()
+            .map(|(id, fields)| reconcile::Neighbour { id, fields })
+            .chain(self.queue.iter().map(|r| reconcile::Neighbour { id: &r.id, fields: &r.fields }))
+            .filter(|n| !n.fields.is_empty())
+            .collect();
+        let taken = reconcile::reconcile(&mut ready.fields, &neighbours);
+        drop(neighbours);
+        match self.write_document(&ready, &taken) {
             Ok(Some(record)) => self.documents.push(record),
             Ok(None) => {}
             Err(message) => {
-                for input in doc.inputs() {
+                for input in ready.doc.inputs() {
                     self.output_failed.insert(input);
                     let e = InputError::Output(message.clone());
                     self.fail(input, &e, None);
                 }
             }
+        }
+        self.recent.push_back((ready.id, ready.fields));
+        if self.recent.len() > LOOKAROUND {
+            self.recent.pop_front();
         }
     }
 
@@ -889,8 +958,8 @@ impl Writer<'_> {
     /// ledger "written" -> index line. A crash between any two steps leaves nothing the next
     /// run cannot tell apart (see [`recover`]). `Ok(None)`: the document was already written by
     /// a run that crashed before recording its inputs.
-    fn write_document(&mut self, doc: &Document) -> Result<Option<DocumentRecord>, String> {
-        let id = document_id(self, doc);
+    fn write_document(&mut self, ready: &Ready, taken: &[reconcile::Taken]) -> Result<Option<DocumentRecord>, String> {
+        let (doc, id) = (&ready.doc, ready.id.clone());
         if !self.config.force {
             match self.ledger.current_document_with_id(&id) {
                 Ok(Some(_)) => return Ok(None),
@@ -901,7 +970,7 @@ impl Writer<'_> {
                 }
             }
         }
-        let built = build_document(self, doc, &id)?;
+        let built = build_document(self, doc, &id, &ready.fields, taken)?;
         let supersedes = self.supersedes(doc, &id);
         let out = &self.config.out_dir;
         let target = output::free_name(&out.join(&built.rel)).map_err(|e| format!("cannot name {}: {e}", built.rel.display()))?;
@@ -1046,7 +1115,7 @@ struct Built {
     record: DocumentRecord,
 }
 
-fn build_document(w: &Writer, doc: &Document, id: &str) -> Result<Built, String> {
+fn build_document(w: &Writer, doc: &Document, id: &str, fields: &BTreeMap<String, extract::Field>, taken: &[reconcile::Taken]) -> Result<Built, String> {
     let config = w.config;
     let form_id = doc.form();
     let form = form_id.as_deref().and_then(|f| w.catalog.form(f));
@@ -1056,7 +1125,6 @@ fn build_document(w: &Writer, doc: &Document, id: &str) -> Result<Built, String>
     } else {
         form_pages.iter().map(|p| p.class.confidence).sum::<f32>() / form_pages.len() as f32
     };
-    let fields = extract::extract(doc, form_id.as_deref(), w.catalog);
 
     // Review: unknown form, low confidence, missing required fields, pages that disagree,
     // pages that could not be recognised.
@@ -1083,7 +1151,7 @@ fn build_document(w: &Writer, doc: &Document, id: &str) -> Result<Built, String>
             if !others.is_empty() {
                 review.reasons.push(format!("pages disagree: some look like {}", others.join(", ")));
             }
-            review.reasons.extend(extract::review_reasons(&fields));
+            review.reasons.extend(extract::review_reasons(fields));
         }
     }
     for p in &doc.pages {
@@ -1166,10 +1234,11 @@ fn build_document(w: &Writer, doc: &Document, id: &str) -> Result<Built, String>
         pdf: PdfRecord { path: String::new(), sha256: String::new(), bytes: 0, pages: doc.pages.len() as u32 },
         pages: page_records,
         fields: fields
-            .into_iter()
+            .iter()
             .map(|(k, f)| {
-                let value = if k == "ssn" && !config.reveal_ssn { manifest::mask_ssn(&f.value) } else { f.value };
-                (k, FieldRecord { value, confidence: f.confidence, page: f.page })
+                let value = if k == "ssn" && !config.reveal_ssn { manifest::mask_ssn(&f.value) } else { f.value.clone() };
+                let from_document = taken.iter().find(|t| &t.field == k).map(|t| t.from.clone());
+                (k.clone(), FieldRecord { value, confidence: f.confidence, page: f.page, from_document })
             })
             .collect(),
         review,

@@ -147,3 +147,104 @@ fn regression_zone_dump_files_are_closed_to_others_in_an_existing_folder() {
     assert!(counts[0] > 0);
     assert_eq!(counts[0], counts[1], "the second dump lists every box again");
 }
+
+/// A born-digital PDF: each page is its lines of text (Helvetica, top to bottom).
+fn text_pdf(pages: &[&[&str]]) -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.4");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let mut kids = Vec::new();
+    for lines in pages {
+        let mut content = String::from("BT /F1 11 Tf 14 TL 54 740 Td\n");
+        for l in lines.iter() {
+            content.push_str(&format!("({}) Tj T*\n", l.replace('(', "\\(").replace(')', "\\)")));
+        }
+        content.push_str("ET");
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Contents" => content_id,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        kids.push(Object::from(page_id));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut buf = Vec::new();
+    doc.save_to(&mut buf).unwrap();
+    buf
+}
+
+/// An SF 3107 whose two pages read the SSN one digit apart (so the document's SSN is unsure),
+/// and the same person's SF 2818 that reads it once.
+const SF3107_PAGE1: &[&str] = &[
+    "Application for Immediate Retirement",
+    "Federal Employees Retirement System",
+    "Section A - Identifying Information",
+    "1. Name (Last, First, Middle)",
+    "DOE, JANE M",
+    "2. Social Security Number",
+    "912-34-5678",
+    "3. Date of birth (mm/dd/yyyy)",
+    "04/02/1961",
+    "Standard Form 3107 Revised July 2016",
+];
+const SF3107_PAGE2: &[&str] = &[
+    "Schedule A",
+    "Schedule B",
+    "Social Security Number",
+    "912-34-5670",
+    "Standard Form 3107 Revised July 2016",
+];
+const SF2818: &[&str] = &[
+    "Continuation of Life Insurance Coverage",
+    "Federal Employees' Group Life Insurance",
+    "Section A Identifying Information",
+    "1. Name (Last, First, Middle)",
+    "DOE, JANE M",
+    "2. Date of birth (mm/dd/yyyy)",
+    "04/02/1961",
+    "3. Social Security Number",
+    "912-34-5670",
+    "Standard Form 2818 Revised June 2018",
+];
+
+#[test]
+fn an_identifier_read_unsure_is_taken_from_the_same_persons_other_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    std::fs::create_dir(&case).unwrap();
+    std::fs::write(case.join("file.pdf"), text_pdf(&[SF3107_PAGE1, SF3107_PAGE2, SF2818])).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[&case], &out, &["--reveal-ssn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(&out);
+    check_manifest(&out, &m);
+    let docs = m["documents"].as_array().unwrap();
+    assert_eq!(docs.iter().map(|d| d["form"]["id"].as_str().unwrap()).collect::<Vec<_>>(), ["SF 3107", "SF 2818"], "{m:#}");
+    let (sf3107, sf2818) = (&docs[0], &docs[1]);
+    assert_eq!(sf2818["fields"]["ssn"]["value"], "912-34-5670");
+    assert!(sf2818["fields"]["ssn"].get("from_document").is_none(), "a sure reading is its own");
+    // The SF 3107's pages disagree; the same person (same date of birth) read it sure.
+    assert_eq!(sf3107["fields"]["ssn"]["value"], "912-34-5670", "{:#}", sf3107["fields"]);
+    assert_eq!(sf3107["fields"]["ssn"]["from_document"], sf2818["id"]);
+    assert_eq!(sf3107["review"]["required"], true, "a value taken from elsewhere is still looked at");
+    let reasons = sf3107["review"]["reasons"].to_string();
+    assert!(reasons.contains(sf2818["id"].as_str().unwrap()) && !reasons.contains("5670"), "{reasons}");
+
+    // Alone, the SF 3107 keeps its own (first page's) reading, flagged.
+    let alone = dir.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::write(alone.join("file.pdf"), text_pdf(&[SF3107_PAGE1, SF3107_PAGE2])).unwrap();
+    let out2 = dir.path().join("out2");
+    assert_eq!(run(&[&alone], &out2, &["--reveal-ssn"]).status.code(), Some(0));
+    let m2 = manifest(&out2);
+    let ssn = &m2["documents"][0]["fields"]["ssn"];
+    assert_eq!(ssn["value"], "912-34-5678", "{m2:#}");
+    assert!(ssn.get("from_document").is_none());
+}

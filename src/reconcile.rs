@@ -1,0 +1,241 @@
+//! Stage 7b, reconcile: the documents of one person agree on that person's identifiers.
+//!
+//! A case file holds several forms of one person (an application, a beneficiary designation,
+//! an insurance election), often some typed and some hand-printed. A hand-printed digit misread
+//! on one of them (an open 4 read as 7) is read right on another. When a document read an
+//! identifier unsure (its readers disagreed, or read it with low confidence) and a neighbouring
+//! document of the **same person** read that identifier sure, and the two values differ in at
+//! most [`MAX_DIFFERENT`] characters, the sure value is taken, and the document still goes to
+//! review, with a reason that names the document the value came from.
+//!
+//! Two documents are the same person when they read one identifier (SSN, date of birth, claim
+//! number) or the name alike and no identifier that both read sure differently. One is enough
+//! because the value taken must also lie within [`MAX_DIFFERENT`] characters of what the
+//! document itself read: a stranger who shares a birth date or a name does not also have an
+//! SSN one digit away from this document's reading.
+//!
+//! Nothing is filled in that the document did not read at all: an identifier absent from a
+//! document stays absent (its form may not show it). Sure readings are never changed.
+//!
+//! Plain data in, plain data out: the pipeline decides which documents are neighbours (the
+//! same folder, a few documents either side; see `pipeline::LOOKAROUND`).
+
+use std::collections::BTreeMap;
+
+use crate::extract::{Field, REVIEW_FIELD_CONFIDENCE};
+
+/// The identifiers documents are linked by and corrected in.
+pub const IDENTIFIERS: [&str; 3] = ["ssn", "date_of_birth", "claim_number"];
+
+/// An unsure reading is replaced only by a value this close to it (characters that differ, at
+/// the same places): misread digits, not another number.
+pub const MAX_DIFFERENT: usize = 2;
+
+/// A document's fields as the neighbours see them.
+pub struct Neighbour<'a> {
+    /// The document's stable id.
+    pub id: &'a str,
+    pub fields: &'a BTreeMap<String, Field>,
+}
+
+/// A value taken from another document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    pub field: String,
+    /// The id of the document whose reading was taken.
+    pub from: String,
+}
+
+/// Read with nothing against it: no disagreement, confidence at the review threshold or more.
+pub fn sure(f: &Field) -> bool {
+    f.disagreement.is_none() && f.confidence >= REVIEW_FIELD_CONFIDENCE
+}
+
+/// Characters that differ, for values of the same length; `None` for values of different
+/// lengths (another shape: not a misread digit).
+fn different(a: &str, b: &str) -> Option<usize> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    (a.len() == b.len()).then(|| a.iter().zip(&b).filter(|(x, y)| x != y).count())
+}
+
+/// Whether two documents' fields are one person's: an identifier or the name read alike, no
+/// identifier read sure differently by both.
+pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> bool {
+    let mut alike = match (a.get("name"), b.get("name")) {
+        (Some(x), Some(y)) => names_alike(&x.value, &y.value),
+        _ => false,
+    };
+    for id in IDENTIFIERS {
+        if let (Some(x), Some(y)) = (a.get(id), b.get(id)) {
+            if x.value == y.value {
+                alike = true;
+            } else if sure(x) && sure(y) {
+                return false;
+            }
+        }
+    }
+    alike
+}
+
+/// The same name, however the form writes it: "Lindqvist, Douglas J." and "DOUGLAS J
+/// LINDQVIST" have the same words of two letters or more (initials are left out: one form asks
+/// for a middle initial, another for the middle name). A word of five letters or more may
+/// differ in one letter (a hand-printed R read as K).
+pub fn names_alike(a: &str, b: &str) -> bool {
+    let words = |s: &str| {
+        let mut w: Vec<String> = s
+            .split(|c: char| !c.is_alphabetic() && c != '\'')
+            .map(|w| w.replace('\'', "").to_uppercase())
+            .filter(|w| w.chars().count() >= 2)
+            .collect();
+        w.sort();
+        w
+    };
+    let (a, b) = (words(a), words(b));
+    a.len() >= 2
+        && a.len() == b.len()
+        && a.iter().zip(&b).all(|(x, y)| x == y || (x.chars().count() >= 5 && different(x, y).is_some_and(|d| d <= 1)))
+}
+
+/// Correct `fields` (the document `id`) from its neighbours: each unsure identifier that the
+/// same person's neighbours read sure, as one value close to this one, takes that value. The
+/// field keeps its page and confidence (it stays under review), and its disagreement names the
+/// neighbour (never a value: it may be an SSN). Returns what was taken.
+pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour]) -> Vec<Taken> {
+    let people: Vec<&Neighbour> = neighbours.iter().filter(|n| same_person(fields, n.fields)).collect();
+    let mut taken = Vec::new();
+    for id in IDENTIFIERS {
+        let Some(mine) = fields.get(id).filter(|f| !sure(f)) else { continue };
+        // The sure readings of the same person, each value once, with the first document that
+        // read it.
+        let mut values: Vec<(&str, &str)> = Vec::new();
+        for n in &people {
+            if let Some(f) = n.fields.get(id).filter(|f| sure(f)) {
+                if !values.iter().any(|(v, _)| *v == f.value) {
+                    values.push((f.value.as_str(), n.id));
+                }
+            }
+        }
+        // Neighbours that disagree among themselves settle nothing.
+        let [(value, from)] = values[..] else { continue };
+        if value == mine.value || different(value, &mine.value).is_none_or(|d| d > MAX_DIFFERENT) {
+            continue;
+        }
+        let (value, from) = (value.to_string(), from.to_string());
+        let Some(f) = fields.get_mut(id) else { continue };
+        f.value = value;
+        f.disagreement = Some(format!("{id} read unsure here; the value shown is the same person's, read on document {from}"));
+        taken.push(Taken { field: id.to_string(), from });
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(value: &str, confidence: f32, disagreement: bool) -> Field {
+        Field { value: value.into(), confidence, page: 1, disagreement: disagreement.then(|| "the readings disagree".into()) }
+    }
+
+    fn fields(list: &[(&str, Field)]) -> BTreeMap<String, Field> {
+        list.iter().map(|(k, f)| (k.to_string(), f.clone())).collect()
+    }
+
+    #[test]
+    fn an_unsure_digit_is_taken_from_the_same_persons_sure_reading() {
+        // A hand-printed RI 30-2 read "CSA 1377160" unsure; the typed SF 2809 of the same case,
+        // with the same date of birth, read "CSA 1379160" sure (generated seed 31, case-004).
+        let mut hand = fields(&[("claim_number", field("CSA 1377160", 0.4, true)), ("date_of_birth", field("1963-09-26", 0.7, false))]);
+        let typed = fields(&[("claim_number", field("CSA 1379160", 0.9, false)), ("date_of_birth", field("1963-09-26", 0.9, false))]);
+        let taken = reconcile(&mut hand, &[Neighbour { id: "abc", fields: &typed }]);
+        assert_eq!(taken, vec![Taken { field: "claim_number".into(), from: "abc".into() }]);
+        assert_eq!(hand["claim_number"].value, "CSA 1379160");
+        let reason = hand["claim_number"].disagreement.as_deref().unwrap_or_default();
+        assert!(reason.contains("abc") && !reason.contains("1379160"), "{reason}");
+        assert_eq!(hand["claim_number"].confidence, 0.4, "the value stays under review");
+    }
+
+    #[test]
+    fn nothing_is_taken_without_a_shared_identifier() {
+        let mut hand = fields(&[("ssn", field("938-35-5406", 0.3, true)), ("date_of_birth", field("1954-07-12", 0.8, false))]);
+        let other = fields(&[("ssn", field("938-35-5706", 0.9, false)), ("date_of_birth", field("1961-02-03", 0.9, false))]);
+        assert!(reconcile(&mut hand, &[Neighbour { id: "x", fields: &other }]).is_empty());
+        assert_eq!(hand["ssn"].value, "938-35-5406");
+    }
+
+    #[test]
+    fn a_sure_contradiction_means_another_person() {
+        // The same birth date, but both read their claim numbers sure and differently: a spouse
+        // born the same day, not this person.
+        let mut hand = fields(&[
+            ("ssn", field("938-35-5406", 0.3, true)),
+            ("date_of_birth", field("1954-07-12", 0.8, false)),
+            ("claim_number", field("CSA 1111111", 0.9, false)),
+        ]);
+        let other = fields(&[
+            ("ssn", field("938-35-5706", 0.9, false)),
+            ("date_of_birth", field("1954-07-12", 0.9, false)),
+            ("claim_number", field("CSF 2222222", 0.9, false)),
+        ]);
+        assert!(!same_person(&hand, &other));
+        assert!(reconcile(&mut hand, &[Neighbour { id: "x", fields: &other }]).is_empty());
+    }
+
+    #[test]
+    fn a_value_far_from_the_reading_is_not_taken() {
+        // Three digits apart: another number (a spouse's SSN read as the applicant's), not a
+        // misread one.
+        let mut hand = fields(&[("ssn", field("938-35-5406", 0.3, true)), ("date_of_birth", field("1954-07-12", 0.8, false))]);
+        let other = fields(&[("ssn", field("938-12-3406", 0.9, false)), ("date_of_birth", field("1954-07-12", 0.9, false))]);
+        assert!(reconcile(&mut hand, &[Neighbour { id: "x", fields: &other }]).is_empty());
+    }
+
+    #[test]
+    fn sure_readings_and_absent_fields_are_left_alone() {
+        let mut typed = fields(&[("ssn", field("938-35-5406", 0.9, false)), ("date_of_birth", field("1954-07-12", 0.9, false))]);
+        let other = fields(&[
+            ("ssn", field("938-35-5706", 0.9, false)),
+            ("date_of_birth", field("1954-07-12", 0.9, false)),
+            ("claim_number", field("CSA 1234567", 0.9, false)),
+        ]);
+        assert!(reconcile(&mut typed, &[Neighbour { id: "x", fields: &other }]).is_empty());
+        assert_eq!(typed["ssn"].value, "938-35-5406");
+        assert!(!typed.contains_key("claim_number"), "a field the document did not read is not filled in");
+    }
+
+    #[test]
+    fn neighbours_that_disagree_settle_nothing() {
+        let mut hand = fields(&[("ssn", field("938-35-5406", 0.3, true)), ("date_of_birth", field("1954-07-12", 0.8, false))]);
+        let a = fields(&[("ssn", field("938-35-5706", 0.9, false)), ("date_of_birth", field("1954-07-12", 0.9, false))]);
+        let b = fields(&[("ssn", field("938-35-5408", 0.9, false)), ("date_of_birth", field("1954-07-12", 0.9, false))]);
+        let n = [Neighbour { id: "a", fields: &a }, Neighbour { id: "b", fields: &b }];
+        assert!(reconcile(&mut hand, &n).is_empty());
+        assert_eq!(hand["ssn"].value, "938-35-5406");
+    }
+
+    #[test]
+    fn the_same_name_however_written_links_documents() {
+        // Generated seed 31, case-004: a hand-printed RI 30-2 shows only the claim number and
+        // the name; the typed SF 2809 of the same case reads both.
+        assert!(names_alike("DOUGLAS J LINDQVIST", "Lindqvist, Douglas J."));
+        assert!(names_alike("O'BRIEN, MARY", "Mary OBrien"));
+        assert!(names_alike("GALLAGHEK, KENNETH K", "Gallagher, Kenneth R."), "one letter off in a long word");
+        assert!(!names_alike("LINDQVIST, DOUGLAS", "Lindqvist, Dolores"), "another person of the family");
+        assert!(!names_alike("DOE, JANE", "DOE, JANE MARIE"));
+        assert!(!names_alike("J DOE", "DOE"), "one word is no name to link by");
+        let mut hand = fields(&[("claim_number", field("CSA 1377160", 0.4, true)), ("name", field("DOUGLAS J LINDQVIST", 0.6, false))]);
+        let typed = fields(&[("claim_number", field("CSA 1379160", 0.87, false)), ("name", field("Lindqvist, Douglas J.", 0.87, false))]);
+        assert_eq!(reconcile(&mut hand, &[Neighbour { id: "t", fields: &typed }]).len(), 1);
+        assert_eq!(hand["claim_number"].value, "CSA 1379160");
+    }
+
+    #[test]
+    fn a_taken_value_is_no_source_for_others() {
+        // The corrected document is still unsure: it never vouches for a third one.
+        let mut hand = fields(&[("ssn", field("938-35-5406", 0.3, true)), ("date_of_birth", field("1954-07-12", 0.8, false))]);
+        let typed = fields(&[("ssn", field("938-35-5706", 0.9, false)), ("date_of_birth", field("1954-07-12", 0.9, false))]);
+        reconcile(&mut hand, &[Neighbour { id: "t", fields: &typed }]);
+        assert!(!sure(&hand["ssn"]));
+    }
+}
