@@ -690,7 +690,8 @@ struct Writer<'a> {
     /// Finished documents with their fields read, waiting for [`LOOKAROUND`] documents of the
     /// same folder to follow them before they are reconciled and written.
     queue: VecDeque<Ready>,
-    /// The fields of the last documents written from the queue's folder (newest last).
+    /// The fields (as read, before reconciling) of the last documents written from the queue's
+    /// folder (newest last).
     recent: VecDeque<(String, BTreeMap<String, extract::Field>)>,
     separators: Vec<SeparatorRecord>,
     superseded: u32,
@@ -935,6 +936,8 @@ impl Writer<'_> {
             .chain(self.queue.iter().map(|r| reconcile::Neighbour { id: &r.id, fields: &r.fields }))
             .filter(|n| !n.fields.is_empty())
             .collect();
+        // Neighbours vote with their own readings, not with values they took from others.
+        let own = ready.fields.clone();
         let taken = reconcile::reconcile(&mut ready.fields, &neighbours);
         drop(neighbours);
         match self.write_document(&ready, &taken) {
@@ -948,7 +951,7 @@ impl Writer<'_> {
                 }
             }
         }
-        self.recent.push_back((ready.id, ready.fields));
+        self.recent.push_back((ready.id, own));
         if self.recent.len() > LOOKAROUND {
             self.recent.pop_front();
         }

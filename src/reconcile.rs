@@ -6,7 +6,10 @@
 //! identifier unsure (its readers disagreed, or read it with low confidence) and a neighbouring
 //! document of the **same person** read that identifier sure, and the two values differ in at
 //! most [`MAX_DIFFERENT`] characters, the sure value is taken, and the document still goes to
-//! review, with a reason that names the document the value came from.
+//! review, with a reason that names the document the value came from. When none of them read
+//! it sure (a case file hand-printed throughout), the value that two or more of them read alike
+//! is taken, if more of them read it than read this document's value or any other: hand-printed
+//! digits misread on one form are mostly misread differently, or not at all, on the next.
 //!
 //! Two documents are the same person when they read one identifier (SSN, date of birth, claim
 //! number) or the name alike and no identifier that both read sure differently. One is enough
@@ -106,25 +109,41 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
     let mut taken = Vec::new();
     for id in IDENTIFIERS {
         let Some(mine) = fields.get(id).filter(|f| !sure(f)) else { continue };
-        // The sure readings of the same person, each value once, with the first document that
-        // read it.
-        let mut values: Vec<(&str, &str)> = Vec::new();
+        // The same person's readings, each value once: how many documents read it, the first
+        // of them, and the first that read it sure.
+        let mut values: Vec<(&str, usize, &str, Option<&str>)> = Vec::new();
         for n in &people {
-            if let Some(f) = n.fields.get(id).filter(|f| sure(f)) {
-                if !values.iter().any(|(v, _)| *v == f.value) {
-                    values.push((f.value.as_str(), n.id));
-                }
+            let Some(f) = n.fields.get(id) else { continue };
+            let sure_here = sure(f).then_some(n.id);
+            match values.iter_mut().find(|v| v.0 == f.value) {
+                Some(v) => (v.1, v.3) = (v.1 + 1, v.3.or(sure_here)),
+                None => values.push((f.value.as_str(), 1, n.id, sure_here)),
             }
         }
-        // Neighbours that disagree among themselves settle nothing.
-        let [(value, from)] = values[..] else { continue };
+        let sure_values: Vec<(&str, &str)> = values.iter().filter_map(|v| Some((v.0, v.3?))).collect();
+        let (value, from, why) = match sure_values[..] {
+            // One value read sure: it stands. Sure readings that disagree settle nothing.
+            [(v, from)] => (v, from, format!("read on document {from}")),
+            [] => {
+                // None sure: the value most of the same person's documents read, when two or
+                // more did and fewer read this document's value (itself counted) or any other.
+                let mine_n = 1 + values.iter().find(|v| v.0 == mine.value).map_or(0, |v| v.1);
+                let Some(top) = values.iter().max_by_key(|v| v.1) else { continue };
+                let rivals = values.iter().filter(|v| v.0 != top.0).map(|v| v.1 + usize::from(v.0 == mine.value)).max().unwrap_or(0);
+                if top.1 < 2 || top.1 <= mine_n.max(rivals) {
+                    continue;
+                }
+                (top.0, top.2, format!("read alike on {} of its documents, first {}", top.1, top.2))
+            }
+            _ => continue,
+        };
         if value == mine.value || different(value, &mine.value).is_none_or(|d| d > MAX_DIFFERENT) {
             continue;
         }
         let (value, from) = (value.to_string(), from.to_string());
         let Some(f) = fields.get_mut(id) else { continue };
         f.value = value;
-        f.disagreement = Some(format!("{id} read unsure here; the value shown is the same person's, read on document {from}"));
+        f.disagreement = Some(format!("{id} read unsure here; the value shown is the same person's, {why}"));
         taken.push(Taken { field: id.to_string(), from });
     }
     taken
@@ -148,7 +167,9 @@ mod tests {
         // with the same date of birth, read "CSA 1379160" sure (generated seed 31, case-004).
         let mut hand = fields(&[("claim_number", field("CSA 1377160", 0.4, true)), ("date_of_birth", field("1963-09-26", 0.7, false))]);
         let typed = fields(&[("claim_number", field("CSA 1379160", 0.9, false)), ("date_of_birth", field("1963-09-26", 0.9, false))]);
-        let taken = reconcile(&mut hand, &[Neighbour { id: "abc", fields: &typed }]);
+        // Another hand-printed form read the same value unsure first: the sure one is named.
+        let unsure = fields(&[("claim_number", field("CSA 1379160", 0.4, true)), ("date_of_birth", field("1963-09-26", 0.7, false))]);
+        let taken = reconcile(&mut hand, &[Neighbour { id: "unsure", fields: &unsure }, Neighbour { id: "abc", fields: &typed }]);
         assert_eq!(taken, vec![Taken { field: "claim_number".into(), from: "abc".into() }]);
         assert_eq!(hand["claim_number"].value, "CSA 1379160");
         let reason = hand["claim_number"].disagreement.as_deref().unwrap_or_default();
@@ -228,6 +249,32 @@ mod tests {
         let typed = fields(&[("claim_number", field("CSA 1379160", 0.87, false)), ("name", field("Lindqvist, Douglas J.", 0.87, false))]);
         assert_eq!(reconcile(&mut hand, &[Neighbour { id: "t", fields: &typed }]).len(), 1);
         assert_eq!(hand["claim_number"].value, "CSA 1379160");
+    }
+
+    #[test]
+    fn without_a_sure_reading_the_value_most_documents_read_is_taken() {
+        // Generated seed 42, case-010: four hand-printed forms of one person; three read the SSN
+        // 938-35-5406, the SF 1152 read 938-35-5706 (an open 4 taken for a 7). None is sure.
+        let doc = |ssn: &str| fields(&[("ssn", field(ssn, 0.4, true)), ("name", field("PETRAKIS, HAROLD E.", 0.8, false))]);
+        let (a, b, c) = (doc("938-35-5406"), doc("938-35-5406"), doc("938-35-5406"));
+        let n = [Neighbour { id: "a", fields: &a }, Neighbour { id: "b", fields: &b }, Neighbour { id: "c", fields: &c }];
+        let mut odd = doc("938-35-5706");
+        assert_eq!(reconcile(&mut odd, &n), vec![Taken { field: "ssn".into(), from: "a".into() }]);
+        assert_eq!(odd["ssn"].value, "938-35-5406");
+        assert!(odd["ssn"].disagreement.as_deref().unwrap_or_default().contains("3 of its documents"));
+        // One other document is no majority; nor are two against two.
+        let mut odd = doc("938-35-5706");
+        assert!(reconcile(&mut odd, &n[..1]).is_empty());
+        let d = doc("938-35-5706");
+        let tie = [Neighbour { id: "a", fields: &a }, Neighbour { id: "b", fields: &b }, Neighbour { id: "d", fields: &d }];
+        let mut odd = doc("938-35-5706");
+        assert!(reconcile(&mut odd, &tie).is_empty(), "two read 5406, this one and another 5706");
+        // A sure reading outweighs any number of unsure ones.
+        let sure_one = fields(&[("ssn", field("938-35-5706", 0.9, false)), ("name", field("PETRAKIS, HAROLD E.", 0.8, false))]);
+        let n = [Neighbour { id: "a", fields: &a }, Neighbour { id: "b", fields: &b }, Neighbour { id: "s", fields: &sure_one }];
+        let mut odd = doc("938-35-5708");
+        reconcile(&mut odd, &n);
+        assert_eq!(odd["ssn"].value, "938-35-5706");
     }
 
     #[test]
