@@ -191,7 +191,8 @@ pub struct FieldRecord {
     /// 1-based page of the document it was read on.
     pub page: u32,
     /// The value is not this document's own reading: it read the identifier unsure, and
-    /// another document of the same person (this id) read it sure, a digit or two apart. The
+    /// another document of the same person (this id) read it sure, or three or more of them
+    /// read it alike (this id the first), a digit or two from this document's reading. The
     /// document stays under review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_document: Option<String>,

@@ -638,6 +638,9 @@ fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, crops: &[crate::
 /// a case file's forms arrive together. Finished documents wait in memory until this many more
 /// of their folder have followed them, so memory stays bounded.
 const LOOKAROUND: usize = 8;
+/// Fewer documents wait when they hold more pages than this (a page may hold its whole source
+/// PDF).
+const MAX_QUEUED_PAGES: usize = 64;
 
 /// A finished document, its fields read, waiting to be written.
 struct Ready {
@@ -864,6 +867,10 @@ impl Writer<'_> {
 
     /// Record as done the inputs none of whose pages wait in an unfinished document.
     fn flush_done(&mut self) {
+        // After a fatal error a document may be left pending: its inputs are not done.
+        if self.fatal.is_some() {
+            return;
+        }
         let queued = self.queue.iter().flat_map(|r| r.doc.pages.iter().map(|p| p.input)).min();
         let held = [self.separator.first_held_input(), queued].into_iter().flatten().min();
         let ready: Vec<usize> = self.fed.iter().copied().filter(|&i| held.is_none_or(|h| i < h)).collect();
@@ -909,7 +916,7 @@ impl Writer<'_> {
         }
         let fields = extract::extract(&doc, doc.form().as_deref(), self.catalog);
         self.queue.push_back(Ready { doc, id, folder, fields });
-        while self.queue.len() > LOOKAROUND && self.fatal.is_none() {
+        while (self.queue.len() > LOOKAROUND || self.queued_pages() > MAX_QUEUED_PAGES) && self.fatal.is_none() {
             self.write_next();
         }
     }
@@ -920,6 +927,10 @@ impl Writer<'_> {
             self.write_next();
         }
         self.recent.clear();
+    }
+
+    fn queued_pages(&self) -> usize {
+        self.queue.iter().map(|r| r.doc.pages.len()).sum()
     }
 
     fn folder_of(&self, doc: &Document) -> PathBuf {
