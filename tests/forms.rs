@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::*;
@@ -247,4 +248,86 @@ fn an_identifier_read_unsure_is_taken_from_the_same_persons_other_document() {
     let ssn = &m2["documents"][0]["fields"]["ssn"];
     assert_eq!(ssn["value"], "912-34-5678", "{m2:#}");
     assert!(ssn.get("from_document").is_none());
+}
+
+/// An SF 2818 of someone else (`n` picks the person).
+fn other_sf2818(n: usize) -> Vec<String> {
+    let name = ["ABBOTT", "BAKER", "CARTER", "DIAZ", "EVANS", "FOSTER", "GRANT", "HAYES", "IRWIN", "JONES"][n % 10];
+    vec![
+        "Continuation of Life Insurance Coverage".into(),
+        "Federal Employees' Group Life Insurance".into(),
+        "Section A Identifying Information".into(),
+        "1. Name (Last, First, Middle)".into(),
+        format!("{name}, ROBIN K"),
+        "2. Date of birth (mm/dd/yyyy)".into(),
+        format!("03/{:02}/1950", n + 1),
+        "3. Social Security Number".into(),
+        format!("923-81-{:04}", 1000 + 111 * n),
+        "Standard Form 2818 Revised June 2018".into(),
+    ]
+}
+
+#[test]
+fn documents_are_reconciled_within_eight_of_each_other_in_one_folder_and_each_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let others: Vec<Vec<String>> = (0..8).map(other_sf2818).collect();
+    // Each file's bytes differ (a batch line): the same content under two paths is skipped.
+    let pdf = |pages: &[&[&str]], batch: &str| {
+        let tagged: Vec<Vec<&str>> = pages.iter().map(|p| p.iter().copied().chain([batch]).collect()).collect();
+        text_pdf(&tagged.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    };
+    fn lines(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    // Folder a: the SF 3107 read unsure, eight other people's forms, then the same person's
+    // SF 2818: nine documents later, out of reach. Folder b: the SF 3107 again; folder c, the
+    // SF 2818: another folder, out of reach. Folder d: the SF 2818 eight documents later.
+    let layout: [(&str, usize); 3] = [("a", 9), ("d", 8), ("b", 0)];
+    let mut inputs = 0;
+    for (folder, at) in layout {
+        let f = dir.path().join("in").join(folder);
+        std::fs::create_dir_all(&f).unwrap();
+        let batch = format!("batch {folder}");
+        std::fs::write(f.join("00.pdf"), pdf(&[SF3107_PAGE1, SF3107_PAGE2], &batch)).unwrap();
+        inputs += 1;
+        for i in 1..at {
+            std::fs::write(f.join(format!("{i:02}.pdf")), pdf(&[&lines(&others[i - 1])], &batch)).unwrap();
+            inputs += 1;
+        }
+        if at > 0 {
+            std::fs::write(f.join(format!("{at:02}.pdf")), pdf(&[SF2818], &batch)).unwrap();
+            inputs += 1;
+        }
+    }
+    let c = dir.path().join("in").join("c");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::write(c.join("00.pdf"), pdf(&[SF2818], "batch c")).unwrap();
+    inputs += 1;
+    let out = dir.path().join("out");
+    let o = run(&[&dir.path().join("in")], &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(&out);
+    check_manifest(&out, &m);
+    assert_eq!(m["inputs"].as_array().unwrap().len(), inputs);
+    assert!(m["inputs"].as_array().unwrap().iter().all(|i| i["status"] == "processed"), "{:#}", m["inputs"]);
+    let docs = m["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), inputs, "one document per input, each once");
+    let first_pages: BTreeSet<String> = docs.iter().map(|d| d["pages"][0]["source"]["path"].as_str().unwrap().to_string()).collect();
+    assert_eq!(first_pages.len(), inputs);
+    assert_eq!(std::fs::read_to_string(out.join("index.jsonl")).unwrap().lines().count(), inputs);
+    let sf3107 = |folder: &str| docs.iter().find(|d| d["pages"][0]["source"]["path"] == format!("{folder}/00.pdf")).unwrap();
+    for folder in ["a", "b"] {
+        let ssn = &sf3107(folder)["fields"]["ssn"];
+        assert_eq!(ssn["value"], "***-**-5678", "folder {folder}: nothing taken from out of reach");
+        assert!(ssn.get("from_document").is_none(), "folder {folder}: {ssn}");
+    }
+    let ssn = &sf3107("d")["fields"]["ssn"];
+    assert_eq!(ssn["value"], "***-**-5670", "folder d: taken from eight documents later");
+    let source = docs.iter().find(|d| d["pages"][0]["source"]["path"] == "d/08.pdf").unwrap();
+    assert_eq!(ssn["from_document"], source["id"]);
+    // The full SSN is nowhere but in the (masked) manifest's source: not on the terminal, not in
+    // the index, not in the reasons.
+    for text in [stdout(&o), stderr(&o), std::fs::read_to_string(out.join("index.jsonl")).unwrap(), m.to_string()] {
+        assert!(!text.contains("912-34-567") && !text.contains("91234567"), "{text}");
+    }
 }
