@@ -24,7 +24,8 @@
 //!
 //! Nothing is filled in that the document did not read at all: an identifier absent from a
 //! document stays absent (its form may not show it). Readings that do not send their document
-//! to review are never changed.
+//! to review are never changed; when [`VOTES`] or more of the same person's documents (more than
+//! read this one's value) read one other value, the document goes to review instead.
 //!
 //! Plain data in, plain data out: the pipeline decides which documents are neighbours (the
 //! same folder, a few documents either side, the same run; see `pipeline::LOOKAROUND`).
@@ -149,7 +150,7 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
     let people: Vec<(&Neighbour, Link)> = neighbours.iter().filter_map(|n| Some((n, same_person(fields, n.fields)?))).collect();
     let mut taken = Vec::new();
     for id in IDENTIFIERS {
-        let Some(mine) = fields.get(id).filter(|f| unsure(f)) else { continue };
+        let Some(mine) = fields.get(id) else { continue };
         // The same person's readings, each value once: how many documents read it, the first
         // of them, and the first that read it sure. A date of birth only from documents with
         // the same SSN.
@@ -167,6 +168,20 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
         }
         // Documents that read this document's value, itself counted.
         let mine_n = 1 + values.iter().find(|v| v.0 == mine.value).map_or(0, |v| v.1);
+        if !unsure(mine) {
+            // Never changed; but when more of the same person's documents, [`VOTES`] or more,
+            // read one other value, a person looks (generated seed 33, case-013: an RI 92-19's
+            // hand-printed birth date read a digit off at 0.83, four forms of the same SSN agree
+            // on another).
+            let against = values.iter().filter(|v| v.0 != mine.value && misread(id, v.0, &mine.value)).max_by_key(|v| v.1);
+            if let Some(v) = against.filter(|v| v.1 >= VOTES && v.1 > mine_n) {
+                let reason = format!("{id}: {} of the same person's documents read it otherwise, first {}", v.1, v.2);
+                if let Some(f) = fields.get_mut(id) {
+                    f.disagreement = Some(reason);
+                }
+            }
+            continue;
+        }
         let sure_values: Vec<(&str, usize, &str)> = values.iter().filter_map(|v| Some((v.0, v.1, v.3?))).collect();
         let (value, from, why) = match sure_values[..] {
             // One value read sure stands, unless more documents read this one's: a hand-printed
@@ -365,6 +380,25 @@ mod tests {
         // Against one document, the sure reading stands.
         let mut sf2800 = doc("1959-10-27", 0.203, false);
         assert_eq!(reconcile(&mut sf2800, &n[..1]).len(), 1);
+    }
+
+    #[test]
+    fn a_confident_reading_that_many_documents_contradict_goes_to_review_unchanged() {
+        // Generated seed 33, case-013: an RI 92-19 read a hand-printed "1957-04-02" as
+        // "1954-04-02" at 0.83; four forms of the same SSN read 1957-04-02, unsure.
+        let doc = |dob: &str, conf: f32| fields(&[("ssn", field("990-89-5376", 0.4, false)), ("date_of_birth", field(dob, conf, false))]);
+        let others: Vec<_> = (0..4).map(|_| doc("1957-04-02", 0.405)).collect();
+        let n: Vec<Neighbour> = others.iter().enumerate().map(|(i, f)| Neighbour { id: ["a", "b", "c", "d"][i], fields: f }).collect();
+        let mut ri = doc("1954-04-02", 0.832);
+        assert!(reconcile(&mut ri, &n).is_empty(), "a confident reading is not changed");
+        assert_eq!(ri["date_of_birth"].value, "1954-04-02");
+        let reason = ri["date_of_birth"].disagreement.clone().unwrap_or_default();
+        assert!(reason.contains("4 of the same person's documents") && !reason.contains("1957"), "{reason}");
+        assert!(!crate::extract::review_reasons(&ri).is_empty());
+        // Two are not enough.
+        let mut ri = doc("1954-04-02", 0.832);
+        reconcile(&mut ri, &n[..2]);
+        assert!(ri["date_of_birth"].disagreement.is_none());
     }
 
     #[test]
