@@ -633,7 +633,6 @@ fn dump_zone_crops(dir: &Path, input: &InputFile, page_no: u32, crops: &[crate::
 // ---------------------------------------------------------------------------------------------
 // The writer: in stream order, classify, separate, extract, write, record.
 
-/// An input whose pages are arriving.
 /// Documents either side of a document that may vouch for its identifiers (see [`reconcile`]):
 /// a case file's forms arrive together. Finished documents wait in memory until this many more
 /// of their folder have followed them, so memory stays bounded.
@@ -651,6 +650,7 @@ struct Ready {
     fields: BTreeMap<String, extract::Field>,
 }
 
+/// An input whose pages are arriving.
 struct Collecting {
     input: usize,
     expected: u32,

@@ -76,13 +76,6 @@ pub fn sure(f: &Field) -> bool {
 /// two of the writer's forms.
 pub const VOTES: usize = 3;
 
-/// Characters that differ, for values of the same length; `None` for values of different
-/// lengths (another shape: not a misread digit).
-fn different(a: &str, b: &str) -> Option<usize> {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    (a.len() == b.len()).then(|| a.iter().zip(&b).filter(|(x, y)| x != y).count())
-}
-
 /// What makes two documents one person's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
@@ -117,7 +110,9 @@ pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> 
 /// a claim number the same prefix (CSA, CSF and CSI are different claims).
 fn misread(field: &str, a: &str, b: &str) -> bool {
     let prefix = |v: &str| v.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>();
-    different(a, b).is_some_and(|d| d <= MAX_DIFFERENT) && (field != "claim_number" || prefix(a) == prefix(b))
+    // Hamming distance: characters that differ at the same places; values of different lengths
+    // are another shape, not a misread.
+    strsim::hamming(a, b).is_ok_and(|d| d <= MAX_DIFFERENT) && (field != "claim_number" || prefix(a) == prefix(b))
 }
 
 /// The same name, however the form writes it: "Lindqvist, Douglas J." and "DOUGLAS J
@@ -125,6 +120,7 @@ fn misread(field: &str, a: &str, b: &str) -> bool {
 /// ("ROBERT A SMITH" is not "Robert J. Smith"; an initial one form leaves out is no
 /// difference). Words must be equal: FRANCIS is not FRANCES.
 pub fn names_alike(a: &str, b: &str) -> bool {
+    // Words of two letters or more, sorted, and initials, sorted.
     let words = |s: &str| {
         let mut w: Vec<String> = s
             .split(|c: char| !c.is_alphabetic() && c != '\'')
@@ -132,20 +128,29 @@ pub fn names_alike(a: &str, b: &str) -> bool {
             .filter(|w| !w.is_empty())
             .collect();
         w.sort();
-        w
+        w.into_iter().partition::<Vec<String>, _>(|w| w.chars().count() >= 2)
     };
-    let (a, b) = (words(a), words(b));
-    let long = |w: &Vec<String>| w.iter().filter(|x| x.chars().count() >= 2).cloned().collect::<Vec<_>>();
-    let initials = |w: &Vec<String>| w.iter().filter(|x| x.chars().count() == 1).cloned().collect::<Vec<_>>();
-    let (ia, ib) = (initials(&a), initials(&b));
-    let la = long(&a);
-    la.len() >= 2 && la == long(&b) && (ia.is_empty() || ib.is_empty() || ia == ib)
+    let ((la, ia), (lb, ib)) = (words(a), words(b));
+    la.len() >= 2 && la == lb && (ia.is_empty() || ib.is_empty() || ia == ib)
 }
 
-/// Correct `fields` (the document `id`) from its neighbours: each unsure identifier that the
-/// same person's neighbours read sure, as one value close to this one, takes that value. The
-/// field keeps its page and confidence (it stays under review), and its disagreement names the
-/// neighbour (never a value: it may be an SSN). Returns what was taken.
+/// One value of an identifier among the same person's documents.
+struct Tally<'a> {
+    value: &'a str,
+    /// Documents that read it.
+    documents: usize,
+    /// The first of them.
+    first: &'a str,
+    /// The first that read it sure.
+    sure: Option<&'a str>,
+}
+
+/// Correct `fields` from its neighbours, as the module says: each unsure identifier takes the
+/// value the same person's neighbours settle on (one sure reading, or [`VOTES`] alike), if it
+/// is a misread of this one; a reading that is not unsure is only sent to review when that many
+/// neighbours read it otherwise. A field taken keeps its page and confidence (it stays under
+/// review), and its disagreement names the neighbour (never a value: it may be an SSN).
+/// Returns what was taken.
 pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour]) -> Vec<Taken> {
     let people: Vec<(&Neighbour, Link)> = neighbours.iter().filter_map(|n| Some((n, same_person(fields, n.fields)?))).collect();
     let mut taken = Vec::new();
@@ -154,35 +159,35 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
         // The same person's readings, each value once: how many documents read it, the first
         // of them, and the first that read it sure. A date of birth only from documents with
         // the same SSN.
-        let mut values: Vec<(&str, usize, &str, Option<&str>)> = Vec::new();
+        let mut values: Vec<Tally> = Vec::new();
         for (n, link) in &people {
             if id == "date_of_birth" && *link != Link::Ssn {
                 continue;
             }
             let Some(f) = n.fields.get(id) else { continue };
             let sure_here = sure(f).then_some(n.id);
-            match values.iter_mut().find(|v| v.0 == f.value) {
-                Some(v) => (v.1, v.3) = (v.1 + 1, v.3.or(sure_here)),
-                None => values.push((f.value.as_str(), 1, n.id, sure_here)),
+            match values.iter_mut().find(|v| v.value == f.value) {
+                Some(v) => (v.documents, v.sure) = (v.documents + 1, v.sure.or(sure_here)),
+                None => values.push(Tally { value: &f.value, documents: 1, first: n.id, sure: sure_here }),
             }
         }
         // Documents that read this document's value, itself counted.
-        let mine_n = 1 + values.iter().find(|v| v.0 == mine.value).map_or(0, |v| v.1);
+        let mine_n = 1 + values.iter().find(|v| v.value == mine.value).map_or(0, |v| v.documents);
         if !unsure(mine) {
             // Never changed; but when more of the same person's documents, [`VOTES`] or more,
             // read one other value, a person looks (generated seed 33, case-013: an RI 92-19's
             // hand-printed birth date read a digit off at 0.83, four forms of the same SSN agree
             // on another).
-            let against = values.iter().filter(|v| v.0 != mine.value && misread(id, v.0, &mine.value)).max_by_key(|v| v.1);
-            if let Some(v) = against.filter(|v| v.1 >= VOTES && v.1 > mine_n) {
-                let reason = format!("{id}: {} of the same person's documents read it otherwise, first {}", v.1, v.2);
+            let against = values.iter().filter(|v| v.value != mine.value && misread(id, v.value, &mine.value)).max_by_key(|v| v.documents);
+            if let Some(v) = against.filter(|v| v.documents >= VOTES && v.documents > mine_n) {
+                let reason = format!("{id}: {} of the same person's documents read it otherwise, first {}", v.documents, v.first);
                 if let Some(f) = fields.get_mut(id) {
                     f.disagreement = Some(reason);
                 }
             }
             continue;
         }
-        let sure_values: Vec<(&str, usize, &str)> = values.iter().filter_map(|v| Some((v.0, v.1, v.3?))).collect();
+        let sure_values: Vec<(&str, usize, &str)> = values.iter().filter_map(|v| Some((v.value, v.documents, v.sure?))).collect();
         let (value, from, why) = match sure_values[..] {
             // One value read sure stands, unless more documents read this one's: a hand-printed
             // value Tesseract misread with confidence must not overrule two forms that agree.
@@ -191,12 +196,12 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
             [] => {
                 // None sure: the value [`VOTES`] or more of the same person's documents read,
                 // when fewer read this document's value (itself counted) or any other.
-                let Some(top) = values.iter().max_by_key(|v| v.1) else { continue };
-                let rivals = values.iter().filter(|v| v.0 != top.0).map(|v| v.1).max().unwrap_or(0);
-                if top.1 < VOTES || top.1 <= mine_n.max(rivals) {
+                let Some(top) = values.iter().max_by_key(|v| v.documents) else { continue };
+                let rivals = values.iter().filter(|v| v.value != top.value).map(|v| v.documents).max().unwrap_or(0);
+                if top.documents < VOTES || top.documents <= mine_n.max(rivals) {
                     continue;
                 }
-                (top.0, top.2, format!("read alike on {} of its documents, first {}", top.1, top.2))
+                (top.value, top.first, format!("read alike on {} of its documents, first {}", top.documents, top.first))
             }
             _ => continue,
         };
