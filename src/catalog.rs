@@ -58,6 +58,30 @@ pub struct FieldRule {
     pub labels: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// For the numeric fields ([`NUMERIC_FIELDS`]): the labels whose boxes the digit readers read
+    /// again, for values Tesseract's page-wide reading cannot read (hand-printed digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reread: Option<Reread>,
+}
+
+/// The fields whose boxes may be read again by the digit readers (`[fields.<field>.reread]`).
+pub const NUMERIC_FIELDS: [&str; 3] = ["ssn", "date_of_birth", "claim_number"];
+
+/// Which labels' boxes are read again, digits only (see `ocr::read_numeric_zones`). Labels
+/// are compared by their letters and digits alone, case ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reread {
+    /// Whole labels: "Date of birth".
+    pub labels: Vec<String>,
+    /// Ends of labels, looked for on a line where no whole label of the field is (a value
+    /// written over its label's start leaves only its end): "of birth (mm".
+    #[serde(default)]
+    pub ends: Vec<String>,
+    /// After an end, what makes it another field's label: "yyyy" ("Month and year of birth
+    /// (mm/yyyy)").
+    #[serde(default)]
+    pub not_before: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +136,11 @@ impl Catalog {
 
     fn check(&self, name: &str) -> Result<(), CatalogError> {
         let invalid = |message: String| CatalogError::Invalid { path: name.into(), message };
+        for (name, rule) in &self.fields {
+            if rule.reread.is_some() && !NUMERIC_FIELDS.contains(&name.as_str()) {
+                return Err(invalid(format!("field {name}: `reread` is for the numeric fields only ({})", NUMERIC_FIELDS.join(", "))));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for f in &self.forms {
             if !seen.insert(&f.id) {

@@ -160,33 +160,59 @@ pub struct ZoneRead {
 /// goes to review for a person to check the value.
 pub const ICR_CONFIDENCE_CAP: f32 = 0.45;
 
-/// Labels whose boxes are read again, digits only (a claim number: its letters and digits):
-/// (field, label words run together).
-/// The generator's SF 1199A asks for the "Claim or payroll number (CSA/CSF)".
-const NUMERIC_LABELS: &[(&str, &str)] = &[
-    ("date_of_birth", "dateofbirth"),
-    ("date_of_birth", "birthdate"),
-    ("ssn", "socialsecurity"),
-    ("claim_number", "claimnumber"),
-    ("claim_number", "claimorpayroll"),
-];
-/// The ends of labels, looked for on a line where no whole label of their field is: a value
-/// hand-printed high in its box runs over the start of its label ("2. Date of birth" read as
-/// "wy of birth (mm/dd/yyyy)", "3. Social Security Number" as "aga BO)Security Number"), and
-/// the label's end is what is left of it. A date of birth's end names its format, a whole
-/// date's: "(mm/dd/yyyy)", whose slashes are often read as letters ("(mmiddiyyyy)"), or
-/// "(yyyymmdd)". A "Place of birth", a "Year of birth (yyyy)" or a "Month and year of birth
-/// (mm/yyyy)" ([`NOT_A_DAY`] after "mm") is no date of birth.
-const LABEL_TAILS: &[(&str, &str)] = &[("date_of_birth", "ofbirthmm"), ("date_of_birth", "ofbirthyyyymm"), ("ssn", "securitynumber")];
-/// After a label's end "of birth (mm", what makes it a month and a year, not a date.
-const NOT_A_DAY: &str = "yyyy";
+/// A label whose box is read again, digits only (a claim number: its letters and digits), from
+/// the catalog's `[fields.<field>.reread]` (see `catalog/forms.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericLabel {
+    /// "ssn", "date_of_birth" or "claim_number".
+    pub field: &'static str,
+    /// The label's letters and digits run together, lower case ("dateofbirth").
+    pub squashed: String,
+    /// A label's end, looked for on a line where no whole label of its field is: a value
+    /// hand-printed high in its box runs over the start of its label ("2. Date of birth" read as
+    /// "wy of birth (mm/dd/yyyy)"), and the label's end is what is left of it.
+    pub tail: bool,
+    /// After an end, what makes it another field's label (squashed): "yyyy" after "of birth
+    /// (mm" is a "Month and year of birth (mm/yyyy)", no date of birth.
+    pub not_before: Vec<String>,
+    /// Words of the label's context that make it someone else's or another number (the field's
+    /// `exclude`, lower case): "Spouse's date of birth", "Medicare claim number".
+    pub others: Vec<String>,
+}
+
+/// The labels whose boxes are read again: every whole label first, then the ends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NumericLabels(pub Vec<NumericLabel>);
+
+impl NumericLabels {
+    /// The labels of the catalog's fields that have a `reread` table.
+    pub fn from_catalog(catalog: &crate::catalog::Catalog) -> NumericLabels {
+        let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+        let mut wholes = Vec::new();
+        let mut tails = Vec::new();
+        for (name, rule) in &catalog.fields {
+            let (Some(reread), Some(field)) = (&rule.reread, crate::catalog::NUMERIC_FIELDS.iter().find(|f| *f == name)) else { continue };
+            let others: Vec<String> = rule.exclude.iter().map(|x| x.to_lowercase()).collect();
+            for label in &reread.labels {
+                wholes.push(NumericLabel { field, squashed: squash(label), tail: false, not_before: Vec::new(), others: others.clone() });
+            }
+            for end in &reread.ends {
+                let not_before = reread.not_before.iter().map(|n| squash(n)).collect();
+                tails.push(NumericLabel { field, squashed: squash(end), tail: true, not_before, others: others.clone() });
+            }
+        }
+        wholes.extend(tails);
+        NumericLabels(wholes)
+    }
+
+    /// The built-in catalog's (for tests and the benchmark).
+    pub fn builtin() -> NumericLabels {
+        crate::catalog::Catalog::builtin().map(|c| Self::from_catalog(&c)).unwrap_or_default()
+    }
+}
+
 /// How far left of a label's end its damaged start may reach, in inches.
 const LABEL_HEAD: f32 = 1.2;
-/// Label context that belongs to someone else.
-const OTHER_PEOPLE: &[&str] = &["spouse", "beneficiar", "child", "family", "former", "witness"];
-/// Label context that makes it another number: (field, word). A Medicare claim number is
-/// not a retirement claim number.
-const OTHER_NUMBERS: &[(&str, &str)] = &[("claim_number", "medicare")];
 
 impl RecognizedPage {
     pub fn source(&self) -> &SourcePage {
@@ -212,6 +238,8 @@ pub struct OcrSettings {
     /// write to this folder (`casefile eval --dump-zones`: work on the digit reader; the boxes
     /// hold full SSNs).
     pub zone_dump: Option<PathBuf>,
+    /// The labels whose boxes are read again ([`NumericLabels::from_catalog`]).
+    pub numeric_labels: NumericLabels,
 }
 
 /// Default of [`OcrSettings::recognition_dpi`]: a 300-dpi gray page recognised at 200 dpi costs
@@ -469,7 +497,7 @@ pub fn recognize(mut page: PreparedPage, settings: &OcrSettings) -> Result<Recog
             let words = text.lines.iter().map(|l| l.words.len()).sum::<usize>();
             let separator = (words <= crate::barcode::MAX_WORDS_ON_A_SEPARATOR).then(|| crate::barcode::separator_kind(&raster.image, raster.dpi)).flatten();
             let mut crops = Vec::new();
-            let zones = read_numeric_zones(&raster.image, raster.dpi, &text, deadline, settings.zone_dump.is_some().then_some(&mut crops));
+            let zones = read_numeric_zones(&raster.image, raster.dpi, &text, &settings.numeric_labels, deadline, settings.zone_dump.is_some().then_some(&mut crops));
             done(page, Some(text), plain, TextSource::Ocr, separator, (zones, crops))
         }
         None => done(page, None, String::new(), TextSource::None, None, none()),
@@ -573,24 +601,24 @@ fn pack_bilevel(img: &GrayImage) -> Option<Vec<u8>> {
 
 /// Read again, as single lines of digits, the boxes after and below numeric labels (public for
 /// the benchmark's per-stage profile). With `crops`, each box read is kept there too.
-pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
+pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &NumericLabels, deadline: Option<(Instant, Duration)>, mut crops: Option<&mut Vec<ZoneCrop>>) -> Vec<ZoneRead> {
     let mut out = Vec::new();
     // (line, field) of the labels wrapped onto a line from the line before.
     let mut wrapped: Vec<(usize, &str)> = Vec::new();
     for (first_li, first_line) in text.lines.iter().enumerate() {
         let joined: String = first_line.words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
         let squashed: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
-        let labels = NUMERIC_LABELS.iter().map(|l| (l, false)).chain(LABEL_TAILS.iter().map(|l| (l, true)));
-        for ((field, label), tail) in labels {
+        for NumericLabel { field, squashed: label, tail, not_before, others } in &labels.0 {
+            let (label, tail) = (label.as_str(), *tail);
             // A label's end alone, where no whole label of its field is: on this line, or
             // ending on it after a start on the line before ("3. Social" / "Security Number").
-            if tail && (NUMERIC_LABELS.iter().any(|(f, whole)| f == field && squashed.contains(whole)) || wrapped.contains(&(first_li, *field))) {
+            if tail && (labels.0.iter().any(|l| !l.tail && l.field == *field && squashed.contains(&l.squashed)) || wrapped.contains(&(first_li, *field))) {
                 continue;
             }
             // The label's words: `a..=b` of line `li`; for a label wrapped over two lines, the
             // end on the next line (`li`) and its start at word `first_a` of this one.
             let (pos, li, a, b, first_a) = match squashed.find(label) {
-                Some(at) if tail && squashed[at + label.len()..].starts_with(NOT_A_DAY) => continue,
+                Some(at) if tail && not_before.iter().any(|n| squashed[at + label.len()..].starts_with(n.as_str())) => continue,
                 Some(at) => {
                     // From bytes to characters (OCR text is not all ASCII).
                     let pos = squashed[..at].chars().count();
@@ -608,11 +636,10 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, deadline: 
             let before: String = first_line.words[first_a.saturating_sub(4)..first_a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
             // The line up to just past the label (by characters: OCR text is not all ASCII).
             let upto: String = joined.chars().take(pos + label.len() + 8).collect();
-            let other_number = OTHER_NUMBERS.iter().any(|(f, o)| f == field && (before.contains(o) || upto.contains(o)));
-            if other_number || OTHER_PEOPLE.iter().any(|o| before.contains(o) || upto.contains(o)) {
+            if others.iter().any(|o| before.contains(o.as_str()) || upto.contains(o.as_str())) {
                 continue;
             }
-            if !label_like(&line.words, a, b) {
+            if !label_like(&line.words, a, b, others) {
                 continue;
             }
             // A value the page-wide reading already gave is only checked by the digit reader
@@ -762,7 +789,7 @@ fn claim_prefix(lead: &GrayImage, dpi: f32, deadline: Option<(Instant, Duration)
 /// a parenthesis ("(mm/dd/yyyy)"), the next item's number, or something with digits, a slash or
 /// a hyphen (its value, however badly read); a label that starts its line may also be followed by
 /// another capitalised label (a table's header row).
-fn label_like(words: &[Word], a: usize, b: usize) -> bool {
+fn label_like(words: &[Word], a: usize, b: usize, others: &[String]) -> bool {
     let mut k = b + 1;
     while let Some(w) = words.get(k) {
         let t = w.text.trim_matches(|c: char| !c.is_alphanumeric() && c != '#').to_lowercase();
@@ -786,7 +813,7 @@ fn label_like(words: &[Word], a: usize, b: usize) -> bool {
         let ends = |w: Option<&Word>| w.is_none_or(|w| is_item_number(&w.text) || w.text.starts_with(['(', '[', ':']) || w.text.chars().any(|c| c.is_ascii_digit()));
         // "Date of birth of spouse" is someone else's.
         let whose = words.get(j).map(plain);
-        if whose.as_deref().is_some_and(|w| OTHER_PEOPLE.iter().any(|o| w.contains(o))) {
+        if whose.as_deref().is_some_and(|w| others.iter().any(|o| w.contains(o.as_str()))) {
             return false;
         }
         if whose.is_some() && ends(words.get(j + 1)) {
@@ -921,7 +948,7 @@ mod tests {
     /// from "CSI" is read alone.
     #[test]
     fn hand_printed_claim_numbers_are_read() {
-        let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None, zone_dump: None };
+        let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: None, zone_dump: None, numeric_labels: NumericLabels::builtin() };
         ENGINE.with(|cell| *cell.borrow_mut() = Some(new_engine(&settings).expect("Tesseract starts")));
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/icr/");
         for (file, want) in [("claim_csa.png", "CSA 6147167"), ("claim_csi.png", "CSI 7049013"), ("claim_csf_g4.png", "CSF 8533556")] {
@@ -950,7 +977,7 @@ mod tests {
             height: 200,
             lines: vec![Line { words: vec![word("Épouse—née", 0), word("Date", 60), word("of", 100), word("birth", 130)], baseline: 30.0, top: 10.0 }],
         };
-        let _ = read_numeric_zones(&img, 200.0, &text, None, None);
+        let _ = read_numeric_zones(&img, 200.0, &text, &NumericLabels::builtin(), None, None);
     }
 
     /// A line of words 50 px wide and 20 px high at `top`, each starting at its x.
@@ -972,7 +999,7 @@ mod tests {
         let words = [("4,", 0), ("CSA,", 60), ("CSF,", 130), ("CSI", 200), ("or", 260), ("OWCP", 300), ("claim", 400), ("number", 470)];
         let text = PageText { width: 1200, height: 400, lines: vec![words_line(&words, 10)] };
         let mut crops = Vec::new();
-        let _ = read_numeric_zones(&img, 200.0, &text, None, Some(&mut crops));
+        let _ = read_numeric_zones(&img, 200.0, &text, &NumericLabels::builtin(), None, Some(&mut crops));
         let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
         assert!(crops.iter().any(|c| c.field == "claim_number" && inked(c)), "the box under the item holds the value's ink");
     }
@@ -991,20 +1018,20 @@ mod tests {
             lines: vec![line(&[("4.", 0), ("CSF", 40), ("claim", 100)], 10), line(&[("number", 40), ("of", 110), ("the", 140), ("deceased", 180)], 40)],
         };
         let mut crops = Vec::new();
-        let _ = read_numeric_zones(&img, 200.0, &text, None, Some(&mut crops));
+        let _ = read_numeric_zones(&img, 200.0, &text, &NumericLabels::builtin(), None, Some(&mut crops));
         let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
         assert!(crops.iter().any(|c| c.field == "claim_number" && inked(c)), "the box under the wrapped label holds the value's ink");
         // Not when the next line is far below or elsewhere on the page.
         let mut far = text.clone();
         far.lines[1] = line(&[("number", 600), ("of", 670), ("the", 700), ("deceased", 740)], 40);
         let mut crops = Vec::new();
-        let _ = read_numeric_zones(&img, 200.0, &far, None, Some(&mut crops));
+        let _ = read_numeric_zones(&img, 200.0, &far, &NumericLabels::builtin(), None, Some(&mut crops));
         assert!(crops.iter().all(|c| c.field != "claim_number"), "a line in another column does not finish the label");
         // A wrapped label is read once: its second line's "Security Number" is not read again
         // as a label's end.
         let count = |text: &PageText| {
             let mut crops = Vec::new();
-            let _ = read_numeric_zones(&img, 200.0, text, None, Some(&mut crops));
+            let _ = read_numeric_zones(&img, 200.0, text, &NumericLabels::builtin(), None, Some(&mut crops));
             crops.iter().filter(|c| c.field == "ssn").count()
         };
         let two = PageText { width: 1200, height: 400, lines: vec![line(&[("3.", 0), ("Social", 40)], 10), line(&[("Security", 40), ("Number", 130)], 40)] };
@@ -1013,7 +1040,7 @@ mod tests {
         // Only whole words end the line: "reclaim" / "number" is no label.
         let reclaim = PageText { width: 1200, height: 400, lines: vec![line(&[("4.", 0), ("reclaim", 40)], 10), line(&[("number", 40), ("of", 110), ("the", 140), ("deceased", 180)], 40)] };
         let mut crops = Vec::new();
-        let _ = read_numeric_zones(&img, 200.0, &reclaim, None, Some(&mut crops));
+        let _ = read_numeric_zones(&img, 200.0, &reclaim, &NumericLabels::builtin(), None, Some(&mut crops));
         assert!(crops.iter().all(|c| c.field != "claim_number"));
     }
 
@@ -1027,7 +1054,7 @@ mod tests {
         let page = |words: &[(&str, u32)]| PageText { width: 1600, height: 400, lines: vec![words_line(words, 10)] };
         let boxes = |text: &PageText, field: &str| {
             let mut crops = Vec::new();
-            let _ = read_numeric_zones(&img, 200.0, text, None, Some(&mut crops));
+            let _ = read_numeric_zones(&img, 200.0, text, &NumericLabels::builtin(), None, Some(&mut crops));
             let inked = |c: &ZoneCrop| c.image.pixels().any(|p| p.0[0] < 128);
             let of_field: Vec<bool> = crops.iter().filter(|c| c.field == field).map(inked).collect();
             (of_field.len(), of_field.iter().any(|i| *i))
@@ -1052,7 +1079,7 @@ mod tests {
         // damaged start, not at the name the item before holds.
         let after_name = page(&[("1.", 10), ("Name", 50), ("(Last,", 110), ("First)", 180), ("wy", 540), ("of", 600), ("birth", 640), ("(mm/dd/yyyy)", 700)]);
         let mut crops = Vec::new();
-        let _ = read_numeric_zones(&img, 200.0, &after_name, None, Some(&mut crops));
+        let _ = read_numeric_zones(&img, 200.0, &after_name, &NumericLabels::builtin(), None, Some(&mut crops));
         let widest = crops.iter().filter(|c| c.field == "date_of_birth").map(|c| c.image.width()).max();
         assert!(widest.is_some_and(|w| w <= 1600 - 490), "{widest:?}");
     }
@@ -1092,9 +1119,30 @@ mod tests {
             ("write your name and social security number on each sheet.", 4, 5, false),
             ("and to determine your rights. Social Security Administration", 5, 6, false),
         ];
+        let labels = NumericLabels::builtin();
+        let others = labels.0.iter().find(|l| l.field == "date_of_birth").map(|l| l.others.clone()).unwrap_or_default();
         for (text, a, b, want) in cases {
-            assert_eq!(label_like(&line(text), a, b), want, "{text}");
+            assert_eq!(label_like(&line(text), a, b, &others), want, "{text}");
         }
+    }
+
+    #[test]
+    fn the_labels_read_again_come_from_the_catalog() {
+        let labels = NumericLabels::builtin();
+        let names: Vec<(&str, &str, bool)> = labels.0.iter().map(|l| (l.field, l.squashed.as_str(), l.tail)).collect();
+        for want in [("date_of_birth", "dateofbirth", false), ("ssn", "socialsecurity", false), ("claim_number", "claimorpayroll", false), ("date_of_birth", "ofbirthmm", true), ("ssn", "securitynumber", true)] {
+            assert!(names.contains(&want), "{want:?} in {names:?}");
+        }
+        // Whole labels before ends: an end is looked for only where no whole label is.
+        assert!(labels.0.windows(2).all(|w| !(w[0].tail && !w[1].tail)));
+        let dob_end = labels.0.iter().find(|l| l.squashed == "ofbirthmm").map(|l| l.not_before.clone());
+        assert_eq!(dob_end, Some(vec!["yyyy".to_string()]));
+        // An operator's catalog may add a label; `reread` on a field that is not numeric is refused.
+        let more = "[fields.ssn]\nlabels = [\"SSN\"]\n[fields.ssn.reread]\nlabels = [\"Soc. Sec. No.\"]\n";
+        let cat = crate::catalog::Catalog::with_operator_text(more, "extra.toml").expect("valid");
+        assert!(NumericLabels::from_catalog(&cat).0.iter().any(|l| l.squashed == "socsecno"));
+        let bad = "[fields.name]\nlabels = [\"Name\"]\n[fields.name.reread]\nlabels = [\"Name\"]\n";
+        assert!(crate::catalog::Catalog::with_operator_text(bad, "bad.toml").is_err());
     }
 
     #[test]

@@ -43,7 +43,7 @@ use crate::manifest::{
     PageRecord, PageSource, PdfRecord, Review, RunInfo, RunStatus, SeparatorRecord, Summary, ToolInfo,
 };
 use crate::naming::{self, NameParts};
-use crate::ocr::{self, OcrSettings, RecognizedPage};
+use crate::ocr::{self, NumericLabels, OcrSettings, RecognizedPage};
 use crate::output;
 use crate::pdf::{self, PdfMeta};
 use crate::prepare;
@@ -95,14 +95,15 @@ pub fn run(config: &Config, on_event: &(dyn Fn(Event) + Sync), stop: &AtomicBool
     let started = chrono::Utc::now();
     let clock = Instant::now();
     validate(config)?;
+    let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let settings = OcrSettings {
         language: config.language.clone(),
         tessdata: config.tessdata.clone(),
         page_timeout: config.page_timeout,
         recognition_dpi: config.recognition_dpi,
         zone_dump: config.zone_dump.clone(),
+        numeric_labels: NumericLabels::from_catalog(&catalog),
     };
-    let catalog = Catalog::load(config.catalog.as_deref()).map_err(|e| RunError::Usage(e.to_string()))?;
     let classifier = Classifier::new(&catalog);
     output::create_dir_all(&config.out_dir)
         .map_err(|e| RunError::Output { path: config.out_dir.clone(), message: e.to_string() })?;

@@ -76,15 +76,16 @@ pub fn run(args: ProfileArgs) -> Result<()> {
     if found.inputs.is_empty() {
         bail!("{}: no scans found", corpus.display());
     }
+    let catalog = Catalog::load(None)?;
     let settings = OcrSettings {
         language: args.language.clone(),
         tessdata: args.tessdata.clone(),
         page_timeout: None,
         recognition_dpi: (args.recognition_dpi > 0.0).then_some(args.recognition_dpi),
         zone_dump: None,
+        numeric_labels: ocr::NumericLabels::from_catalog(&catalog),
     };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
-    let catalog = Catalog::load(None)?;
     let classifier = Classifier::new(&catalog);
     let mut st = Stages::default();
 
@@ -146,7 +147,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
                     } else {
                         None
                     };
-                    let zones = st.time("zonal digit re-read", || ocr::read_numeric_zones(&r.image, r.dpi, &text, None, None));
+                    let zones = st.time("zonal digit re-read", || ocr::read_numeric_zones(&r.image, r.dpi, &text, &settings.numeric_labels, None, None));
                     (Some(r), Some(text), sep, zones)
                 }
                 other => (other, None, None, vec![]),
@@ -208,7 +209,7 @@ pub fn run(args: ProfileArgs) -> Result<()> {
 /// Compare with the generator's truth.json rotations.
 pub fn probe(dir: PathBuf) -> Result<()> {
     let found = casefile::discover::discover(std::slice::from_ref(&dir), None);
-    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: ocr::DEFAULT_RECOGNITION_DPI, zone_dump: None };
+    let settings = OcrSettings { language: "eng".into(), tessdata: None, page_timeout: None, recognition_dpi: ocr::DEFAULT_RECOGNITION_DPI, zone_dump: None, numeric_labels: ocr::NumericLabels::builtin() };
     let opts = LoadOptions { force_ocr: false, default_dpi: 300, max_pixels: load::DEFAULT_MAX_PIXELS };
     for input in &found.inputs {
         let Ok(opened) = load::open(input, &opts) else { continue };
