@@ -6,7 +6,9 @@
 //!     cargo run --release --example read-zones -- /tmp/zones [-v]
 //!
 //! Prints, per field, how many boxes with a true value were read right, read wrong and not
-//! read, and on how many pages some box was read right or wrong; with `-v` one line per box.
+//! read, and on how many pages some box was read right or wrong, and how many boxes whose page
+//! shows no value of their field (a label of someone else's, running text) were read as one
+//! (each listed as FALSE); with `-v` one line per box.
 //! Boxes hold full (generated) SSNs, and so does `-v`.
 
 use std::collections::BTreeMap;
@@ -60,6 +62,8 @@ fn main() -> ExitCode {
     let mut tally: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
     // (field, source, page) -> (some box read right, some box read wrong)
     let mut pages: BTreeMap<(String, String, u32), (bool, bool)> = BTreeMap::new();
+    // field -> (boxes without a true value, read as a value all the same)
+    let mut empty: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let started = Instant::now();
     for (n, line) in text.lines().enumerate() {
         let zone: DumpedZone = match serde_json::from_str(line) {
@@ -69,7 +73,6 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let Some(truth) = zone.truth else { continue };
         let crop = &zone.crop;
         let img = match image::open(dir.join(&crop.png)) {
             Ok(i) => i.to_luma8(),
@@ -79,6 +82,17 @@ fn main() -> ExitCode {
             }
         };
         let read = casefile::icr::read_digits(&img, crop.dpi, &crop.field);
+        // A box whose page shows no value of its field (the label is another's, or running
+        // text): any reading is a false one.
+        let Some(truth) = zone.truth else {
+            let f = empty.entry(crop.field.clone()).or_default();
+            f.0 += 1;
+            if let Some(r) = read {
+                f.1 += 1;
+                println!("FALSE {:13} {:14} read {:14} {:.2}  {}", crop.field, "-", r.text, r.conf, crop.png);
+            }
+            continue;
+        };
         let t = tally.entry(crop.field.clone()).or_default();
         let p = pages.entry((crop.field.clone(), crop.source.clone(), crop.page)).or_default();
         t.0 += 1;
@@ -110,6 +124,9 @@ fn main() -> ExitCode {
             count(|v| v.0),
             count(|v| v.1)
         );
+    }
+    for (field, (n, read)) in &empty {
+        println!("{field}: {n} boxes where the page shows no value of it, {read} read as one");
     }
     println!("{:.1} s", started.elapsed().as_secs_f32());
     ExitCode::SUCCESS

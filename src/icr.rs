@@ -666,20 +666,62 @@ pub fn read_digits(img: &GrayImage, dpi: f32, field: &str) -> Option<RowRead> {
         let frames = net.log_probs(&row);
         // The first shape that reads with confidence; the readings of those before it, too unsure.
         let mut earlier = Vec::new();
-        let (template, first) = tiers.iter().find_map(|t| match decode(&frames, t)? {
+        let sure = tiers.iter().find_map(|t| match decode(&frames, t)? {
             d if d.conf >= MIN_CONFIDENCE => Some((t, d)),
             d => {
-                earlier.push(d);
+                earlier.push((t, d));
                 None
             }
-        })?;
-        let d = &stretched_vote(net, &ink, template, &first);
+        });
+        let d = &match sure {
+            Some((template, first)) => stretched_vote(net, &ink, template, &first),
+            // None read at the row's own width: a shape that most widths read alike (a hand
+            // whose digits are drawn wider or narrower than the network's).
+            None => earlier.iter().filter(|(_, d)| d.conf >= RESCUE_FROM).find_map(|(t, d)| rescued(net, &ink, t, d))?,
+        };
+        let earlier: Vec<Decoded> = earlier.into_iter().map(|(_, d)| d).collect();
         let lead = if d.prefix_left_out { lead_ink(&ink, net.ink_column(&row, d.start + 1)) } else { None };
         // An earlier shape's unsure reading with the same digits as the one taken.
         let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
         let unsure = earlier.iter().find(|e| digits(&e.text) == digits(&d.text)).map(|e| e.text.clone());
         Some(RowRead { text: d.text.clone(), conf: d.conf, lead, unsure })
     })
+}
+
+/// A row read less certainly than this at its own width is not read again (rows of printed
+/// text forced into a value's shape read far under it).
+const RESCUE_FROM: f32 = 0.01;
+/// The mean confidence a rescued reading needs.
+const RESCUED_CONFIDENCE: f32 = 0.3;
+/// Of the row's readings at its own width and at the [`STRETCHES`], how many must read one
+/// value for it to stand when the row's own width read nothing of [`MIN_CONFIDENCE`].
+const RESCUE_AGREE: usize = 3;
+
+/// A row read under [`MIN_CONFIDENCE`] at its own width (`first`), read again stretched and
+/// squeezed: the value that [`RESCUE_AGREE`] or more of the readings give, with their mean
+/// confidence, when that is [`MIN_CONFIDENCE`] or more. A hand-printed date whose slashes the
+/// network took for ones at the row's width (generated seed 42, case-022: "03/16/1954" read at
+/// 0.05) reads at 0.8 squeezed to 0.8 of its width.
+fn rescued(net: &RowNet, ink: &GrayImage, templates: &[Template], first: &Decoded) -> Option<Decoded> {
+    let reads = with_stretched_reads(net, ink, templates, first);
+    let agreeing = |t: &str| reads.iter().filter(|r| r.0 == t).map(|r| r.1).collect::<Vec<f32>>();
+    let (text, confs) = reads.iter().map(|r| (&r.0, agreeing(&r.0))).max_by_key(|(_, c)| c.len())?;
+    let conf = confs.iter().sum::<f32>() / confs.len() as f32;
+    (confs.len() >= RESCUE_AGREE && conf >= RESCUED_CONFIDENCE).then(|| Decoded { text: text.clone(), conf, ..first.clone() })
+}
+
+/// `first` (a reading of the row `ink` at its own width) and the row's readings at the
+/// [`STRETCHES`]: (text, confidence) each.
+fn with_stretched_reads(net: &RowNet, ink: &GrayImage, templates: &[Template], first: &Decoded) -> Vec<(String, f32)> {
+    let mut reads = vec![(first.text.clone(), first.conf)];
+    for s in STRETCHES {
+        let w = ((ink.width() as f32 * s).round() as u32).max(1);
+        let v = image::imageops::resize(ink, w, ink.height(), image::imageops::FilterType::Triangle);
+        if let Some(d) = decode(&net.log_probs(&net.input(&v)), templates) {
+            reads.push((d.text, d.conf));
+        }
+    }
+    reads
 }
 
 /// A reading less certain than this is checked by reading the row again at other widths
@@ -701,14 +743,7 @@ fn stretched_vote(net: &RowNet, ink: &GrayImage, templates: &[Template], first: 
     if first.conf >= RECHECK_BELOW {
         return best;
     }
-    let mut reads = vec![(first.text.clone(), first.conf)];
-    for s in STRETCHES {
-        let w = ((ink.width() as f32 * s).round() as u32).max(1);
-        let v = image::imageops::resize(ink, w, ink.height(), image::imageops::FilterType::Triangle);
-        if let Some(d) = decode(&net.log_probs(&net.input(&v)), templates) {
-            reads.push((d.text, d.conf));
-        }
-    }
+    let reads = with_stretched_reads(net, ink, templates, first);
     let support = |t: &str| reads.iter().filter(|r| r.0 == t).map(|r| r.1).sum::<f32>();
     let Some(top) = reads.iter().max_by(|a, b| support(&a.0).total_cmp(&support(&b.0))) else { return best };
     if top.0 != best.text && support(&top.0) > support(&best.text) {
@@ -935,6 +970,25 @@ mod tests {
         }
     }
 
+    /// Regression (seed 42, case-022, an SF 2823 in a multi-page TIFF): a wide hand whose
+    /// "03/16/1954" the network read at its own width at 0.05, under MIN_CONFIDENCE, so the
+    /// date of birth was absent; squeezed to 0.8 and 0.9 of its width, and stretched to 1.1,
+    /// it reads the same value at 0.46 to 0.83.
+    #[test]
+    fn regression_a_row_read_unsure_at_its_own_width_is_read_at_others() {
+        let img = box_image("dob_wide_hand.png");
+        let net = row_net().expect("network");
+        let ink = value_rows(&img, 200.0).into_iter().next().expect("a row");
+        let tier = &templates("date_of_birth")[0];
+        let own = decode(&net.log_probs(&net.input(&ink)), tier).expect("a decoding");
+        assert!(own.conf < MIN_CONFIDENCE && own.conf >= RESCUE_FROM, "{}", own.conf);
+        let r = read_digits(&img, 200.0, "date_of_birth").expect("a reading");
+        assert_eq!(r.text, "03/16/1954");
+        assert!(r.conf >= RESCUED_CONFIDENCE, "{}", r.conf);
+        // A row of printed text is still read as nothing.
+        assert_eq!(read_digits(&box_image("text_row.png"), 200.0, "date_of_birth"), None);
+    }
+
     /// Regression (seed 11, case-017, a page of a G4 TIFF): Otsu's threshold of a box of pure
     /// black and white is 0, and ink was taken as "darker than the threshold", so no pixel was
     /// ink and no box of a black-and-white page was ever read. Ink is "at or below" it.
@@ -999,3 +1053,4 @@ mod tests {
         assert!(ink.iter().filter(|v| **v).count() > 500, "the digits stay");
     }
 }
+

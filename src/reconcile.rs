@@ -19,8 +19,9 @@
 //! (both sure, or too far apart). One is enough because the value taken must also be a misread
 //! of what the document itself read: a stranger who shares a birth date or a name does not also
 //! have an SSN one digit away from this document's reading. A date of birth is taken only from
-//! a document with the same SSN: spouses' birth dates are often a digit or two apart, and a
-//! survivor's forms carry the annuitant's claim number and surname.
+//! a document with the same SSN, or the same name and an SSN a misread apart: spouses' birth
+//! dates are often a digit or two apart, and a survivor's forms carry the annuitant's claim
+//! number and surname.
 //!
 //! Nothing is filled in that the document did not read at all: an identifier absent from a
 //! document stays absent (its form may not show it). Readings that do not send their document
@@ -79,8 +80,9 @@ pub const VOTES: usize = 3;
 /// What makes two documents one person's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
-    /// The same SSN: the only link that lets a date of birth be taken (a husband and wife
-    /// linked by a claim number or a surname have birth dates a digit or two apart).
+    /// The same SSN, or the same name and an SSN a misread apart: the only link that lets a
+    /// date of birth be taken (a husband and wife linked by a claim number or a surname have
+    /// birth dates a digit or two apart).
     Ssn,
     /// The same date of birth, claim number or name.
     Other,
@@ -91,16 +93,18 @@ pub enum Link {
 /// [`MAX_DIFFERENT`] characters apart, or claim numbers of another prefix: a survivor's CSF
 /// next to the annuitant's CSA).
 pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> Option<Link> {
-    let mut link = match (a.get("name"), b.get("name")) {
-        (Some(x), Some(y)) if names_alike(&x.value, &y.value) => Some(Link::Other),
-        _ => None,
-    };
+    let named = matches!((a.get("name"), b.get("name")), (Some(x), Some(y)) if names_alike(&x.value, &y.value));
+    let mut link = named.then_some(Link::Other);
     for id in IDENTIFIERS {
         let (Some(x), Some(y)) = (a.get(id), b.get(id)) else { continue };
         if x.value == y.value {
             link = Some(if id == "ssn" { Link::Ssn } else { link.unwrap_or(Link::Other) });
         } else if (sure(x) && sure(y)) || !misread(id, &x.value, &y.value) {
             return None;
+        } else if id == "ssn" && named {
+            // The same name and an SSN a misread apart: one person whose SSN one of the two
+            // misread (a spouse has another name, and an SSN nowhere near).
+            link = Some(Link::Ssn);
         }
     }
     link
@@ -360,6 +364,30 @@ mod tests {
         let typed = fields(&[("ssn", field("938-35-5406", 0.9, false)), ("date_of_birth", field("1952-03-14", 0.9, false))]);
         assert_eq!(reconcile(&mut hand, &[Neighbour { id: "t", fields: &typed }]).len(), 1);
         assert_eq!(hand["date_of_birth"].value, "1952-03-14");
+    }
+
+    #[test]
+    fn the_same_name_and_an_ssn_a_misread_apart_let_a_date_of_birth_be_taken() {
+        // Generated seed 42, case-010: four hand-printed forms of one person. The SF 3107 read
+        // the date of birth 1957-07-12; the SF 2823 and SF 2809 (the same SSN) and the SF 1152
+        // (its SSN read 938-35-5706, an open 4 taken for a 7) read 1954-07-12.
+        let doc = |ssn: &str, dob: &str| fields(&[("ssn", field(ssn, 0.3, false)), ("date_of_birth", field(dob, 0.405, false)), ("name", field("PETRAKIS, HAROLD E.", 0.6, false))]);
+        let (sf2823, sf2809, sf1152) = (doc("938-35-5406", "1954-07-12"), doc("938-35-5406", "1954-07-12"), doc("938-35-5706", "1954-07-12"));
+        assert_eq!(same_person(&doc("938-35-5406", "1957-07-12"), &sf1152), Some(Link::Ssn));
+        let n = [Neighbour { id: "a", fields: &sf2823 }, Neighbour { id: "b", fields: &sf2809 }, Neighbour { id: "c", fields: &sf1152 }];
+        let mut sf3107 = doc("938-35-5406", "1957-07-12");
+        assert_eq!(reconcile(&mut sf3107, &n), vec![Taken { field: "date_of_birth".into(), from: "a".into() }]);
+        assert_eq!(sf3107["date_of_birth"].value, "1954-07-12");
+        // Without the name, an SSN a misread apart is no link for a date of birth.
+        let mut nameless = doc("938-35-5406", "1957-07-12");
+        nameless.remove("name");
+        let mut sf1152 = sf1152.clone();
+        sf1152.remove("name");
+        assert_eq!(same_person(&nameless, &sf1152), None);
+        // Another first name: a spouse, whatever the SSN.
+        let mut spouse = doc("938-35-5706", "1954-07-12");
+        spouse.insert("name".into(), field("PETRAKIS, HELEN E.", 0.6, false));
+        assert_ne!(same_person(&doc("938-35-5406", "1957-07-12"), &spouse), Some(Link::Ssn));
     }
 
     #[test]
