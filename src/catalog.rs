@@ -50,6 +50,11 @@ pub struct Form {
     pub fields: Vec<String>,
     #[serde(default)]
     pub required: Vec<String>,
+    /// Words that, in a label's context, name someone other than the person the form's fields
+    /// describe: added to every field's `exclude` on this form. A death benefits application
+    /// is about the deceased; its "Applicant's date of birth" is the survivor's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

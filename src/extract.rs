@@ -271,10 +271,13 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
     let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
     let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();
     let zones: Vec<&[ZoneRead]> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.as_slice() } else { &[] }).collect();
+    // Words that name other people on this form join every field's `exclude`.
+    let others = form.and_then(|f| catalog.form(f)).map(|f| f.others.as_slice()).unwrap_or_default();
     let mut out = BTreeMap::new();
     for field in &wanted {
         let Some(rule) = catalog.fields.get(field) else { continue };
-        let found = find_field(field, rule, &pages, &zones);
+        let rule = FieldRule { exclude: rule.exclude.iter().chain(others).cloned().collect(), ..rule.clone() };
+        let found = find_field(field, &rule, &pages, &zones);
         if let Some(f) = found {
             out.insert(field.clone(), f);
         }
@@ -284,10 +287,12 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
 
 /// A numeric field from a page's digits-only second readings (`check`: from the digit reader's
 /// checks of values the page-wide reading gave instead).
-fn from_zones(field: &str, zones: &[ZoneRead], check: bool, pi: usize) -> Option<Field> {
+fn from_zones(field: &str, rule: &FieldRule, zones: &[ZoneRead], check: bool, pi: usize) -> Option<Field> {
     // The most confident valid reading: a box is read twice (Tesseract's digit line, the
-    // hand-printed digit reader), and below and after its label.
-    let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
+    // hand-printed digit reader), and below and after its label. Not the boxes of labels that
+    // are someone else's on this form.
+    let whose = |z: &&ZoneRead| !rule.exclude.iter().any(|x| z.context.contains(&x.to_lowercase()));
+    let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter(whose).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
     let best = valid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
     let out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None };
     // Two readings of the page's boxes that give different values: one reader misread a digit
@@ -375,8 +380,8 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[&[ZoneRe
         .filter_map(|(pi, lines)| {
             let zones = zones.get(pi).copied().unwrap_or_default();
             match labelled_on_page(field, rule, &labels, lines, pi) {
-                Some(read) => Some(checked(field, read, from_zones(field, zones, true, pi))),
-                None => from_zones(field, zones, false, pi),
+                Some(read) => Some(checked(field, read, from_zones(field, rule, zones, true, pi))),
+                None => from_zones(field, rule, zones, false, pi),
             }
         })
         .collect();
@@ -601,14 +606,32 @@ mod tests {
     /// to review. Readers that disagree now send it there; agreeing ones keep their confidence.
     #[test]
     fn regression_a_box_whose_readers_disagree_goes_to_review() {
-        let zone = |text: &str, conf| ZoneRead { field: "claim_number", line: 3, text: text.into(), conf, check: false };
-        let f = from_zones("claim_number", &[zone("CSA 1377160", 0.7), zone("CSA 1379160", 0.45)], false, 0).unwrap();
+        let zone = |text: &str, conf| ZoneRead { field: "claim_number", line: 3, context: "4. claim number".into(), text: text.into(), conf, check: false };
+        let rule = FieldRule { labels: vec!["Claim number".into()], exclude: vec!["medicare".into()], reread: None };
+        let f = from_zones("claim_number", &rule, &[zone("CSA 1377160", 0.7), zone("CSA 1379160", 0.45)], false, 0).unwrap();
         assert_eq!(f.value, "CSA 1377160", "the most confident reading is kept");
         assert!(f.confidence < REVIEW_FIELD_CONFIDENCE, "{f:?}");
         let reasons = review_reasons(&BTreeMap::from([("claim_number".to_string(), f)]));
         assert_eq!(reasons, vec!["the readings of the claim_number box disagree".to_string()], "no value in the reason");
-        let f = from_zones("claim_number", &[zone("CSA 1379160", 0.7), zone("CSA1379160", 0.45), zone("no value", 0.9)], false, 0).unwrap();
+        let f = from_zones("claim_number", &rule, &[zone("CSA 1379160", 0.7), zone("CSA1379160", 0.45), zone("no value", 0.9)], false, 0).unwrap();
         assert_eq!((f.value.as_str(), f.confidence, f.disagreement), ("CSA 1379160", 0.63, None), "readings that agree; text that is no value does not count");
+    }
+
+    /// Regression (generated seed 31, case-018, an SF 3104): the deceased's hand-printed date
+    /// of birth on page 1 read as nothing, and the box of page 2's "22. Applicant's date of
+    /// birth", the survivor's, gave the document's date of birth. On a death benefits
+    /// application the applicant is someone else (the catalog's `others`).
+    #[test]
+    fn regression_the_survivors_box_on_a_death_benefits_application_is_not_the_deceaseds() {
+        let catalog = Catalog::builtin().expect("catalog");
+        let others = catalog.form("SF 3104").map(|f| f.others.clone()).unwrap_or_default();
+        assert!(others.iter().any(|o| o == "applicant"), "{others:?}");
+        let rule = FieldRule { exclude: catalog.fields["date_of_birth"].exclude.iter().chain(&others).cloned().collect(), ..catalog.fields["date_of_birth"].clone() };
+        let zone = |context: &str, text: &str| ZoneRead { field: "date_of_birth", line: 3, context: context.into(), text: text.into(), conf: 0.45, check: false };
+        let survivor = zone("22. applicant's date of birth (mm/dd/yyyy)", "08/19/1960");
+        assert_eq!(from_zones("date_of_birth", &rule, &[survivor.clone()], false, 1), None);
+        let deceased = zone("2. deceased's date of birth (mm/dd/yyyy)", "01/08/1960");
+        assert_eq!(from_zones("date_of_birth", &rule, &[survivor, deceased], false, 0).map(|f| f.value).as_deref(), Some("1960-01-08"));
     }
 
     /// A line of words 100 px apart from x (one word per 90 px).

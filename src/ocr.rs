@@ -147,6 +147,10 @@ pub struct ZoneRead {
     pub field: &'static str,
     /// Index of the label's line in the page's lines.
     pub line: usize,
+    /// The label's context, lower case: its line from the label's item number (or the line's
+    /// start) to its end ("22. applicant's date of birth (mm/dd/yyyy)"), for extraction to tell
+    /// whose box it is on a form that names other people (`Form::others` in the catalog).
+    pub context: String,
     pub text: String,
     /// 0..1
     pub conf: f32,
@@ -633,6 +637,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                 }
             };
             let line = &text.lines[li];
+            let context = label_context(first_line, first_a, (li != first_li).then_some(line), b);
             let before: String = first_line.words[first_a.saturating_sub(4)..first_a].iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ");
             // The line up to just past the label (by characters: OCR text is not all ASCII).
             let upto: String = joined.chars().take(pos + label.len() + 8).collect();
@@ -683,7 +688,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                     let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
                     if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
                         if text.chars().filter(char::is_ascii_digit).count() >= 6 {
-                            out.push(ZoneRead { field, line: li, text, conf, check: false });
+                            out.push(ZoneRead { field, line: li, context: context.clone(), text, conf, check: false });
                         }
                     }
                 }
@@ -700,13 +705,25 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                         _ => Some(read.text),
                     };
                     if let Some(text) = text {
-                        out.push(ZoneRead { field, line: li, text, conf: read.conf.min(ICR_CONFIDENCE_CAP), check });
+                        out.push(ZoneRead { field, line: li, context: context.clone(), text, conf: read.conf.min(ICR_CONFIDENCE_CAP), check });
                     }
                 }
             }
         }
     }
     out
+}
+
+/// A label's context, lower case: the words of `first` from the item number before word `a`
+/// (or the line's start) to the label's end, word `b` of `first` or, for a label wrapped over
+/// two lines, of `second`.
+fn label_context(first: &Line, a: usize, second: Option<&Line>, b: usize) -> String {
+    let start = first.words[..a].iter().rposition(|w| is_item_number(&w.text)).unwrap_or(0);
+    let words = match second {
+        Some(second) => first.words[start..].iter().chain(&second.words[..=b]).collect::<Vec<_>>(),
+        None => first.words[start..=b].iter().collect(),
+    };
+    words.iter().map(|w| w.text.to_lowercase()).collect::<Vec<_>>().join(" ")
 }
 
 /// The words of a line (`words`) that hold the characters `pos..pos + len` of the line's
