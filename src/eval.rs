@@ -106,6 +106,9 @@ pub struct Report {
     /// Identifiers (SSN, date of birth, claim number) read wrong in a document *not* flagged
     /// for review: the errors nobody would look at.
     pub identifiers_wrong_unflagged: u32,
+    /// Identifiers given for a document whose truth has none of that field (a student's or a
+    /// survivor's birth date taken for the document's): field -> count.
+    pub fields_unwanted: BTreeMap<String, u32>,
     pub upright: Score,
     pub separators_found: Score,
     /// Documents given a wrong form and *not* flagged for review (must be 0).
@@ -201,7 +204,12 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
 /// Score the fields a document of a known form shows, against what casefile read from it.
 fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crate::manifest::FieldRecord>, flagged: bool) {
     for f in SCORED_FIELDS {
-        let Some(want) = td.fields.get(*f) else { continue };
+        let Some(want) = td.fields.get(*f) else {
+            if read.contains_key(*f) && matches!(*f, "ssn" | "date_of_birth" | "claim_number") {
+                *r.fields_unwanted.entry(f.to_string()).or_default() += 1;
+            }
+            continue;
+        };
         let got = read.get(*f).map(|v| v.value.as_str());
         let ok = got.is_some_and(|g| field_matches(f, want, g));
         r.fields.entry(f.to_string()).or_default().add(ok);
@@ -349,6 +357,8 @@ pub fn render(r: &Report, scans: &[PathBuf]) -> String {
     }
     s.push_str("  (fields are scored on documents of known forms; unrecognised paper goes to review)\n");
     s.push_str(&format!("  identifiers read wrong, not flagged for review  {}\n", r.identifiers_wrong_unflagged));
+    let unwanted: Vec<String> = r.fields_unwanted.iter().map(|(f, n)| format!("{f} {n}")).collect();
+    s.push_str(&format!("  identifiers given where the document shows none  {}\n", if unwanted.is_empty() { "0".to_string() } else { unwanted.join(", ") }));
     s.push_str(&line("pages upright", &r.upright, Some(100.0)));
     if r.separators_found.total > 0 {
         s.push_str(&line("separator sheets found", &r.separators_found, None));

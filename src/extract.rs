@@ -263,10 +263,9 @@ fn pick(field: &str, words: &[W]) -> Option<(String, f32)> {
 /// on any form that shows one). Unknown documents are not read: their labels mean nothing
 /// certain.
 pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMap<String, Field> {
-    let wanted: Vec<String> = match form.and_then(|f| catalog.form(f)) {
-        Some(_) => catalog.fields.keys().cloned().collect(),
-        None => vec![],
-    };
+    // The form's own fields: a school attendance certification shows a student's birth date,
+    // not the annuitant's.
+    let wanted: Vec<String> = form.and_then(|f| catalog.form(f)).map(|f| f.fields.clone()).unwrap_or_default();
     // Values are read off the form's own pages, never off instructions or attachments.
     let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
     let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();

@@ -614,7 +614,13 @@ fn value_rows(img: &GrayImage, dpi: f32) -> Vec<GrayImage> {
                 return None;
             }
             let slack = (bottom - top) as f32 * 0.3;
-            let sel: Vec<&Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack).collect();
+            // Smaller marks only near the row's glyphs: a speck or a cut stroke of a label far
+            // to the right of the value widened the row with empty ink the network read as
+            // more digits (seed 33, case-006).
+            let (gx0, gx1) = (row.iter().map(|c| c.x0).min()?, row.iter().map(|c| c.x1).max()?);
+            let reach = (bottom - top) as f32;
+            let near = |c: &Blob| c.x1 as f32 > gx0 as f32 - reach && (c.x0 as f32) < gx1 as f32 + reach;
+            let sel: Vec<&Blob> = comps.iter().filter(|c| c.y1 as f32 > top as f32 - slack && (c.y0 as f32) < bottom as f32 + slack && near(c)).collect();
             let mut keep = vec![false; n_labels];
             sel.iter().for_each(|c| keep[c.label as usize] = true);
             let (x0, x1) = (sel.iter().map(|c| c.x0).min()?, sel.iter().map(|c| c.x1).max()?);
@@ -989,6 +995,26 @@ mod tests {
         assert_eq!(read_digits(&box_image("text_row.png"), 200.0, "date_of_birth"), None);
     }
 
+    /// Regression (seed 33, case-006, an SF 2823): a small hand-printed "CSF 8405491" whose
+    /// row was widened by a mark far to its right (empty ink to the network): it read the
+    /// digits "4054917", the 8 taken into the prefix and a 7 made up at the end. Marks are
+    /// kept only near the row's glyphs.
+    #[test]
+    fn regression_a_mark_far_right_of_the_value_is_not_part_of_its_row() {
+        // 765 x 58: the value's ink in rows 26-57 from the left, the box's right side at 750.
+        let mut img = box_image("claim_csa.png");
+        let rows = value_rows(&img, 200.0);
+        let width = rows.first().map(|r| r.width()).expect("a row");
+        assert!(width < 400, "{width}");
+        // A speck far to the right, level with the value.
+        for y in 40..44 {
+            for x in 700..704 {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        assert_eq!(value_rows(&img, 200.0).first().map(|r| r.width()), Some(width), "the speck stays out of the row");
+    }
+
     /// Regression (seed 11, case-017, a page of a G4 TIFF): Otsu's threshold of a box of pure
     /// black and white is 0, and ink was taken as "darker than the threshold", so no pixel was
     /// ink and no box of a black-and-white page was ever read. Ink is "at or below" it.
@@ -1053,4 +1079,5 @@ mod tests {
         assert!(ink.iter().filter(|v| **v).count() > 500, "the digits stay");
     }
 }
+
 

@@ -331,3 +331,56 @@ fn documents_are_reconciled_within_eight_of_each_other_in_one_folder_and_each_wr
         assert!(!text.contains("912-34-567") && !text.contains("91234567"), "{text}");
     }
 }
+
+/// Regression (generated seed 21, case-004 and case-025): every field of the catalog was read
+/// off every form, so a school attendance certification gave its student's birth date as the
+/// document's, and a death benefits application gave its applicant's (the survivor's). Only a
+/// form's own `fields` are read, and on SF 2800 and SF 3104 the applicant's labels are someone
+/// else's (the catalog's `others`).
+#[test]
+fn regression_only_the_forms_own_fields_of_its_own_person_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    std::fs::create_dir(&case).unwrap();
+    let ri2514: &[&str] = &[
+        "Self-Certification of Full-Time School Attendance",
+        "1. Student's name (First, Middle, Last)",
+        "ROBIN K ABBOTT",
+        "2. Claim number",
+        "CSF 1234567",
+        "3. Date of birth (mm/dd/yyyy)",
+        "05/06/2005",
+        "RI 25-14 Revised June 2015",
+    ];
+    let sf3104_page1: &[&str] = &[
+        "Application for Death Benefits",
+        "Federal Employees Retirement System",
+        "Part 1 - Information About the Deceased",
+        "1. Deceased's name (Last, First, Middle)",
+        "DOE, JANE M",
+        "2. Deceased's Social Security Number",
+        "912-34-5678",
+        "Standard Form 3104 Revised June 2013",
+    ];
+    let sf3104_page2: &[&str] = &[
+        "Part 2 - Information About the Applicant",
+        "22. Applicant's date of birth (mm/dd/yyyy)",
+        "08/19/1960",
+        "23. Applicant's Social Security Number",
+        "923-81-1000",
+        "Standard Form 3104 Revised June 2013",
+    ];
+    std::fs::write(case.join("a.pdf"), text_pdf(&[ri2514])).unwrap();
+    std::fs::write(case.join("b.pdf"), text_pdf(&[sf3104_page1, sf3104_page2])).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[&case], &out, &["--reveal-ssn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(&out);
+    check_manifest(&out, &m);
+    let docs = m["documents"].as_array().unwrap();
+    assert_eq!(docs.iter().map(|d| d["form"]["id"].as_str().unwrap()).collect::<Vec<_>>(), ["RI 25-14", "SF 3104"], "{m:#}");
+    assert_eq!(docs[0]["fields"]["claim_number"]["value"], "CSF 1234567", "{:#}", docs[0]["fields"]);
+    assert!(docs[0]["fields"].get("date_of_birth").is_none(), "RI 25-14 asks no birth date of the annuitant: {:#}", docs[0]["fields"]);
+    assert_eq!(docs[1]["fields"]["ssn"]["value"], "912-34-5678", "the deceased's: {:#}", docs[1]["fields"]);
+    assert!(docs[1]["fields"].get("date_of_birth").is_none(), "the applicant's is the survivor's: {:#}", docs[1]["fields"]);
+}
