@@ -103,17 +103,17 @@ fn run(cli: cli::Cli) -> Result<ExitCode, RunError> {
             if args.json {
                 let _ = writeln!(out, "{}", serde_json::to_string_pretty(&catalog).unwrap_or_default());
             } else {
-                let _ = writeln!(out, "{:<11} {:<24} {:<10} {:<24} TITLE", "FORM", "FAMILY", "OMB", "FIELDS");
-                for f in &catalog.forms {
-                    let _ = writeln!(
-                        out,
-                        "{:<11} {:<24} {:<10} {:<24} {}",
-                        f.id,
-                        catalog.family_name(&f.family),
-                        f.omb.as_deref().unwrap_or("-"),
-                        f.fields.join(","),
-                        f.title
-                    );
+                // Columns as wide as their longest entry (an operator's catalog may add long ones).
+                let rows: Vec<[String; 5]> = catalog
+                    .forms
+                    .iter()
+                    .map(|f| [f.id.clone(), catalog.family_name(&f.family).to_string(), f.omb.clone().unwrap_or_else(|| "-".into()), f.fields.join(","), f.title.clone()])
+                    .collect();
+                let header = ["FORM", "FAMILY", "OMB", "FIELDS", "TITLE"].map(String::from);
+                let width = |c: usize| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0);
+                let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+                for r in [&header].into_iter().chain(&rows) {
+                    let _ = writeln!(out, "{:<w0$} {:<w1$} {:<w2$} {:<w3$} {}", r[0], r[1], r[2], r[3], r[4]);
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -177,6 +177,12 @@ fn forms_lists_the_catalog() {
     for id in ["SF 3107", "SF 2801", "SF 3102", "SF 2818", "RI 92-19", "SF 2809"] {
         assert!(table.lines().any(|l| l.starts_with(id)), "{id} listed:\n{table}");
     }
+    // Regression: the columns were 24 characters wide whatever they held, and SF 3107's five
+    // fields pushed its title out of line. Every title starts where the TITLE heading does.
+    let at = table.lines().next().and_then(|h| h.find("TITLE")).expect("a header");
+    let sf3107 = table.lines().find(|l| l.starts_with("SF 3107 ")).expect("SF 3107");
+    assert_eq!(sf3107.get(at..), Some("Application for Immediate Retirement, Federal Employees Retirement System (FERS)"), "{table}");
+    assert!(table.lines().all(|l| l.get(at - 1..at) == Some(" ")), "{table}");
     let o = casefile().args(["forms", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["form"].as_array().unwrap().len() >= 30);
