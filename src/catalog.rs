@@ -63,14 +63,16 @@ pub struct FieldRule {
     pub labels: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// For the numeric fields ([`NUMERIC_FIELDS`]): the labels whose boxes the digit readers read
+    /// For the numeric fields ([`IDENTIFIERS`]): the labels whose boxes the digit readers read
     /// again, for values Tesseract's page-wide reading cannot read (hand-printed digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reread: Option<Reread>,
 }
 
-/// The fields whose boxes may be read again by the digit readers (`[fields.<field>.reread]`).
-pub const NUMERIC_FIELDS: [&str; 3] = ["ssn", "date_of_birth", "claim_number"];
+/// The identifiers: the numeric fields, whose boxes may be read again by the digit readers
+/// (`[fields.<field>.reread]`), and which documents of one person are linked by and corrected
+/// in (`reconcile`).
+pub const IDENTIFIERS: [&str; 3] = ["ssn", "date_of_birth", "claim_number"];
 
 /// Which labels' boxes are read again, digits only (see `ocr::read_numeric_zones`). Labels
 /// are compared by their letters and digits alone, case ignored.
@@ -142,8 +144,8 @@ impl Catalog {
     fn check(&self, name: &str) -> Result<(), CatalogError> {
         let invalid = |message: String| CatalogError::Invalid { path: name.into(), message };
         for (name, rule) in &self.fields {
-            if rule.reread.is_some() && !NUMERIC_FIELDS.contains(&name.as_str()) {
-                return Err(invalid(format!("field {name}: `reread` is for the numeric fields only ({})", NUMERIC_FIELDS.join(", "))));
+            if rule.reread.is_some() && !IDENTIFIERS.contains(&name.as_str()) {
+                return Err(invalid(format!("field {name}: `reread` is for the numeric fields only ({})", IDENTIFIERS.join(", "))));
             }
         }
         let mut seen = std::collections::HashSet::new();

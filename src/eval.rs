@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::IDENTIFIERS;
+use crate::extract::norm;
 use crate::manifest::Manifest;
 
 /// The parts of `truth.json` the evaluation reads.
@@ -205,7 +207,7 @@ pub fn score(truth: &Truth, manifest: &Manifest) -> Report {
 fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crate::manifest::FieldRecord>, flagged: bool) {
     for f in SCORED_FIELDS {
         let Some(want) = td.fields.get(*f) else {
-            if read.contains_key(*f) && matches!(*f, "ssn" | "date_of_birth" | "claim_number") {
+            if read.contains_key(*f) && IDENTIFIERS.contains(f) {
                 *r.fields_unwanted.entry(f.to_string()).or_default() += 1;
             }
             continue;
@@ -220,7 +222,7 @@ fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crat
         split.entry(f.to_string()).or_default().add(ok);
         if !ok && got.is_some() {
             *r.fields_wrong.entry(f.to_string()).or_default() += 1;
-            if !flagged && matches!(*f, "ssn" | "date_of_birth" | "claim_number") {
+            if !flagged && IDENTIFIERS.contains(f) {
                 r.identifiers_wrong_unflagged += 1;
             }
         }
@@ -228,10 +230,6 @@ fn score_fields(r: &mut Report, td: &TruthDocument, read: &BTreeMap<String, crat
             r.field_errors.push(format!("{} ({}): {f}: want {:?}, got {:?}", td.id, td.form, mask(f, want), got.map(|g| mask(f, g))));
         }
     }
-}
-
-fn norm(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// Does a read value match the truth? SSNs by their last four digits (manifests mask them).

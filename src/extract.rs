@@ -66,7 +66,8 @@ fn lines_of_page(p: &crate::ocr::RecognizedPage) -> Vec<L> {
     }
 }
 
-fn norm(s: &str) -> String {
+/// A text's letters and digits alone, lower case: how labels are compared.
+pub(crate) fn norm(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
@@ -258,24 +259,21 @@ fn pick(field: &str, words: &[W]) -> Option<(String, f32)> {
     validate(field, &text).map(|v| (v, conf))
 }
 
-/// Read every field the catalog has a rule for, wherever the document prints it (the form's
-/// own list says which are required, not which may be read: a claim number is worth having
-/// on any form that shows one). Unknown documents are not read: their labels mean nothing
-/// certain.
+/// Read the fields the catalog lists for the document's form (`fields`), and no others: a
+/// school attendance certification shows a student's birth date, not the annuitant's. Labels
+/// that name someone else on the form (the field's `exclude`, the form's `others`) are passed
+/// over. Unknown documents are not read: their labels mean nothing certain.
 pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMap<String, Field> {
-    // The form's own fields: a school attendance certification shows a student's birth date,
-    // not the annuitant's.
-    let wanted: Vec<String> = form.and_then(|f| catalog.form(f)).map(|f| f.fields.clone()).unwrap_or_default();
+    let Some(form) = form.and_then(|f| catalog.form(f)) else { return BTreeMap::new() };
     // Values are read off the form's own pages, never off instructions or attachments.
     let form_page = |p: &crate::separate::StreamPage| matches!(p.class.role, PageRole::First | PageRole::Continuation);
     let pages: Vec<Vec<L>> = doc.pages.iter().map(|p| if form_page(p) { lines_of_page(&p.page) } else { Vec::new() }).collect();
     let zones: Vec<&[ZoneRead]> = doc.pages.iter().map(|p| if form_page(p) { p.page.zones.as_slice() } else { &[] }).collect();
-    // Words that name other people on this form join every field's `exclude`.
-    let others = form.and_then(|f| catalog.form(f)).map(|f| f.others.as_slice()).unwrap_or_default();
     let mut out = BTreeMap::new();
-    for field in &wanted {
+    for field in &form.fields {
         let Some(rule) = catalog.fields.get(field) else { continue };
-        let rule = FieldRule { exclude: rule.exclude.iter().chain(others).cloned().collect(), ..rule.clone() };
+        // Words that name other people on this form join the field's `exclude`.
+        let rule = FieldRule { exclude: rule.exclude.iter().chain(&form.others).cloned().collect(), ..rule.clone() };
         let found = find_field(field, &rule, &pages, &zones);
         if let Some(f) = found {
             out.insert(field.clone(), f);

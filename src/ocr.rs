@@ -191,11 +191,11 @@ pub struct NumericLabels(pub Vec<NumericLabel>);
 impl NumericLabels {
     /// The labels of the catalog's fields that have a `reread` table.
     pub fn from_catalog(catalog: &crate::catalog::Catalog) -> NumericLabels {
-        let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+        let squash = crate::extract::norm;
         let mut wholes = Vec::new();
         let mut tails = Vec::new();
         for (name, rule) in &catalog.fields {
-            let (Some(reread), Some(field)) = (&rule.reread, crate::catalog::NUMERIC_FIELDS.iter().find(|f| *f == name)) else { continue };
+            let (Some(reread), Some(field)) = (&rule.reread, crate::catalog::IDENTIFIERS.iter().find(|f| *f == name)) else { continue };
             let others: Vec<String> = rule.exclude.iter().map(|x| x.to_lowercase()).collect();
             for label in &reread.labels {
                 wholes.push(NumericLabel { field, squashed: squash(label), tail: false, not_before: Vec::new(), others: others.clone() });

@@ -35,8 +35,7 @@ use std::collections::BTreeMap;
 
 use crate::extract::{Field, REVIEW_FIELD_CONFIDENCE};
 
-/// The identifiers documents are linked by and corrected in.
-pub const IDENTIFIERS: [&str; 3] = ["ssn", "date_of_birth", "claim_number"];
+pub use crate::catalog::IDENTIFIERS;
 
 /// An unsure reading is replaced only by a value this close to it (characters that differ, at
 /// the same places): misread digits, not another number.

@@ -181,6 +181,16 @@ fn text_pdf(pages: &[&[&str]]) -> Vec<u8> {
     buf
 }
 
+/// Run over `input` with full SSNs into `out`; the run succeeds and its manifest (returned) is
+/// sound.
+fn run_revealed(input: &Path, out: &Path) -> serde_json::Value {
+    let o = run(&[input], out, &["--reveal-ssn"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = manifest(out);
+    check_manifest(out, &m);
+    m
+}
+
 /// An SF 3107 whose two pages read the SSN one digit apart (so the document's SSN is unsure),
 /// and the same person's SF 2818 that reads it once.
 const SF3107_PAGE1: &[&str] = &[
@@ -221,11 +231,7 @@ fn an_identifier_read_unsure_is_taken_from_the_same_persons_other_document() {
     let case = dir.path().join("case");
     std::fs::create_dir(&case).unwrap();
     std::fs::write(case.join("file.pdf"), text_pdf(&[SF3107_PAGE1, SF3107_PAGE2, SF2818])).unwrap();
-    let out = dir.path().join("out");
-    let o = run(&[&case], &out, &["--reveal-ssn"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let m = manifest(&out);
-    check_manifest(&out, &m);
+    let m = run_revealed(&case, &dir.path().join("out"));
     let docs = m["documents"].as_array().unwrap();
     assert_eq!(docs.iter().map(|d| d["form"]["id"].as_str().unwrap()).collect::<Vec<_>>(), ["SF 3107", "SF 2818"], "{m:#}");
     let (sf3107, sf2818) = (&docs[0], &docs[1]);
@@ -372,11 +378,7 @@ fn regression_only_the_forms_own_fields_of_its_own_person_are_read() {
     ];
     std::fs::write(case.join("a.pdf"), text_pdf(&[ri2514])).unwrap();
     std::fs::write(case.join("b.pdf"), text_pdf(&[sf3104_page1, sf3104_page2])).unwrap();
-    let out = dir.path().join("out");
-    let o = run(&[&case], &out, &["--reveal-ssn"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let m = manifest(&out);
-    check_manifest(&out, &m);
+    let m = run_revealed(&case, &dir.path().join("out"));
     let docs = m["documents"].as_array().unwrap();
     assert_eq!(docs.iter().map(|d| d["form"]["id"].as_str().unwrap()).collect::<Vec<_>>(), ["RI 25-14", "SF 3104"], "{m:#}");
     assert_eq!(docs[0]["fields"]["claim_number"]["value"], "CSF 1234567", "{:#}", docs[0]["fields"]);
