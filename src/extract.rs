@@ -18,7 +18,7 @@ use crate::ocr::ZoneRead;
 use crate::separate::Document;
 
 /// A field read off a document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Field {
     pub value: String,
     /// 0..1
@@ -28,6 +28,20 @@ pub struct Field {
     /// When the document's pages read different values: what the review should know (no
     /// values: they may be SSNs).
     pub disagreement: Option<String>,
+    /// The other values this document's readings gave (another reader of the same box, another
+    /// page): what reconcile may confirm from the same person's documents. Never written out.
+    pub alternatives: Vec<String>,
+}
+
+/// The values among `values` other than `kept`, each once, in order.
+fn others<'a>(kept: &str, values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if v != kept && !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
 }
 
 /// A word with its horizontal extent (pixels; for text without positions, word indices).
@@ -291,10 +305,11 @@ fn from_zones(field: &str, rule: &FieldRule, zones: &[ZoneRead], check: bool, pi
     let whose = |z: &&ZoneRead| !rule.exclude.iter().any(|x| z.context.contains(&x.to_lowercase()));
     let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter(whose).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
     let best = valid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None };
+    let alternatives = others(&best.0, valid.iter().map(|(v, _)| v.as_str()));
+    let out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None, alternatives };
     // Two readings of the page's boxes that give different values: one reader misread a digit
     // (hand-printed 4s read as 7s by one and not the other), so a person checks the value.
-    Some(if valid.iter().any(|(v, _)| *v != out.value) { readers_disagree(field, out) } else { out })
+    Some(if out.alternatives.is_empty() { out } else { readers_disagree(field, out) })
 }
 
 /// The confidence of a value whose box's readings disagree: under
@@ -326,9 +341,14 @@ const SURE_CHECK: f32 = 0.3;
 /// contradicts goes to review instead (generated seed 31: a hand-printed "CSA 1379160" read
 /// "CSA 1377160" at 0.63 by Tesseract, and not flagged).
 fn checked(field: &str, read: Field, check: Option<Field>) -> Field {
+    // Each keeps the other's value among its alternatives.
+    let with = |kept: Field, other: &Field| {
+        let alternatives = others(&kept.value, kept.alternatives.iter().chain(std::iter::once(&other.value)).chain(&other.alternatives).map(String::as_str));
+        Field { alternatives, ..kept }
+    };
     match check {
-        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && field == "claim_number" => readers_disagree(field, read),
-        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && c.confidence >= SURE_CHECK => c,
+        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && field == "claim_number" => readers_disagree(field, with(read, &c)),
+        Some(c) if c.value != read.value && read.confidence < UNSURE_PAGE_READING && c.confidence >= SURE_CHECK => with(c, &read),
         _ => read,
     }
 }
@@ -354,7 +374,7 @@ fn labelled_on_page(field: &str, rule: &FieldRule, labels: &[Vec<String>], lines
             for (cand, weight) in candidates(lines, li, a, b) {
                 if let Some((value, conf)) = pick(field, &cand) {
                     let confidence = ((conf * sim * weight) * 1000.0).round() / 1000.0;
-                    return Some(Field { value, confidence, page: pi as u32 + 1, disagreement: None });
+                    return Some(Field { value, confidence, page: pi as u32 + 1, ..Field::default() });
                 }
             }
             return None;
@@ -395,7 +415,7 @@ fn find_field(field: &str, rule: &FieldRule, pages: &[Vec<L>], zones: &[&[ZoneRe
                     continue;
                 }
                 if let Some(v) = validate(field, &text) {
-                    return Some(Field { value: v, confidence: 0.6, page: pi as u32 + 1, disagreement: None });
+                    return Some(Field { value: v, confidence: 0.6, page: pi as u32 + 1, ..Field::default() });
                 }
             }
         }
@@ -444,6 +464,9 @@ fn vote(field: &str, readings: &[Field]) -> Option<Field> {
     }
     let (n, f) = best?;
     let mut out = f.clone();
+    // Every value any page's readings gave, other than the one kept.
+    let all = || readings.iter().flat_map(|r| std::iter::once(&r.value).chain(&r.alternatives)).map(String::as_str);
+    out.alternatives = others(&out.value, all());
     if n == readings.len() {
         return Some(out);
     }
@@ -452,6 +475,9 @@ fn vote(field: &str, readings: &[Field]) -> Option<Field> {
     if n * 2 <= readings.len() {
         if let Some((value, agree)) = per_character(field, readings, &f.value) {
             out.disagreement = Some(format!("pages disagree on {field}: no value read by most of {} pages; kept the characters most of them read", readings.len()));
+            // Three or more readings settled each character: no one of them second-guesses
+            // that (one hand misreads the same digit on several forms; see reconcile).
+            out.alternatives = Vec::new();
             out.value = value;
             out.confidence = ((f.confidence * agree) * 1000.0).round() / 1000.0;
         }
@@ -521,15 +547,15 @@ mod tests {
     }
 
     fn reading(value: &str, page: u32) -> Field {
-        Field { value: value.into(), confidence: 0.9, page, disagreement: None }
+        Field { value: value.into(), confidence: 0.9, page, ..Field::default() }
     }
 
     #[test]
     fn identifiers_read_with_low_confidence_go_to_review_without_their_value() {
         let mut fields = BTreeMap::new();
-        fields.insert("ssn".to_string(), Field { value: "912-34-5678".into(), confidence: 0.24, page: 1, disagreement: None });
-        fields.insert("name".to_string(), Field { value: "DOE, JANE".into(), confidence: 0.2, page: 1, disagreement: None });
-        fields.insert("date_of_birth".to_string(), Field { value: "1950-01-02".into(), confidence: 0.9, page: 1, disagreement: None });
+        fields.insert("ssn".to_string(), Field { value: "912-34-5678".into(), confidence: 0.24, page: 1, ..Field::default() });
+        fields.insert("name".to_string(), Field { value: "DOE, JANE".into(), confidence: 0.2, page: 1, ..Field::default() });
+        fields.insert("date_of_birth".to_string(), Field { value: "1950-01-02".into(), confidence: 0.9, page: 1, ..Field::default() });
         let reasons = review_reasons(&fields);
         assert_eq!(reasons, vec!["ssn read with low confidence (0.24)".to_string()], "names are not identifiers; a confident date is fine");
         assert!(!reasons.iter().any(|r| r.contains("5678")));
@@ -565,7 +591,7 @@ mod tests {
     /// same box overrules it, never a sure (typed) reading.
     #[test]
     fn digit_reader_overrules_unsure_page_readings() {
-        let at = |value: &str, confidence| Field { value: value.into(), confidence, page: 1, disagreement: None };
+        let at = |value: &str, confidence| Field { value: value.into(), confidence, page: 1, ..Field::default() };
         assert_eq!(checked("date_of_birth", at("1904-04-01", 0.74), Some(at("1964-04-01", 0.405))).value, "1964-04-01");
         assert_eq!(checked("date_of_birth", at("986-44-6944", 0.82), Some(at("953-20-1208", 0.405))).value, "986-44-6944", "sure: typed");
         assert_eq!(checked("date_of_birth", at("1904-04-01", 0.74), Some(at("1964-04-01", 0.2))).value, "1904-04-01", "an unsure check");
@@ -576,6 +602,7 @@ mod tests {
         let f = checked("claim_number", at("CSA 1377160", 0.63), Some(at("CSA 1379160", 0.405)));
         assert_eq!(f.value, "CSA 1377160");
         assert!(f.confidence < REVIEW_FIELD_CONFIDENCE && f.disagreement.is_some(), "{f:?}");
+        assert_eq!(f.alternatives, vec!["CSA 1379160".to_string()]);
         assert_eq!(checked("claim_number", at("CSA 1379160", 0.85), Some(at("CSA 1377160", 0.405))).disagreement, None, "sure: typed");
     }
 
@@ -583,11 +610,15 @@ mod tests {
     /// or two digits of 938-89-5773, differently; the first page's reading was kept.
     #[test]
     fn pages_that_all_disagree_vote_per_digit() {
-        let at = |value: &str, page, confidence| Field { value: value.into(), confidence, page, disagreement: None };
+        let at = |value: &str, page, confidence| Field { value: value.into(), confidence, page, ..Field::default() };
         let r = [at("938-89-6773", 1, 0.42), at("988-89-5778", 2, 0.32), at("922-89-5173", 3, 0.37)];
         let f = vote("ssn", &r).unwrap();
         assert_eq!(f.value, "938-89-5773");
         assert!(f.confidence < REVIEW_FIELD_CONFIDENCE && f.disagreement.is_some(), "{f:?}");
+        assert!(f.alternatives.is_empty(), "no one page's reading second-guesses the characters most pages read");
+        // A page that read something else leaves its value among the alternatives.
+        let two = vote("ssn", &[at("938-89-5773", 1, 0.42), at("938-89-5773", 2, 0.4), at("938-89-6773", 3, 0.3)]).unwrap();
+        assert_eq!((two.value.as_str(), two.alternatives.clone()), ("938-89-5773", vec!["938-89-6773".to_string()]));
         // Two readings are no majority of characters: the first page's stands.
         assert_eq!(vote("ssn", &r[..2]).unwrap().value, "938-89-6773");
         // Readings of other shapes do not vote; a result that is no valid value is not taken.
@@ -608,6 +639,7 @@ mod tests {
         let f = from_zones("claim_number", &rule, &[zone("CSA 1377160", 0.7), zone("CSA 1379160", 0.45)], false, 0).unwrap();
         assert_eq!(f.value, "CSA 1377160", "the most confident reading is kept");
         assert!(f.confidence < REVIEW_FIELD_CONFIDENCE, "{f:?}");
+        assert_eq!(f.alternatives, vec!["CSA 1379160".to_string()], "the other reader's value, for reconcile");
         let reasons = review_reasons(&BTreeMap::from([("claim_number".to_string(), f)]));
         assert_eq!(reasons, vec!["the readings of the claim_number box disagree".to_string()], "no value in the reason");
         let f = from_zones("claim_number", &rule, &[zone("CSA 1379160", 0.7), zone("CSA1379160", 0.45), zone("no value", 0.9)], false, 0).unwrap();

@@ -1043,6 +1043,17 @@ mod tests {
         assert_eq!(r.unsure.as_deref(), Some("CSF 4732715"));
     }
 
+    /// Regression (seed 31, case-021): an SF 2823's "CSA 7916920" with a round C. The network
+    /// reads the digits alone and its letters as nothing (no ink handed back for Tesseract):
+    /// the unsure whole reading comes with them, and the zone reader takes it (it had dropped
+    /// the box, and the document had no claim number).
+    #[test]
+    fn regression_claim_letters_read_as_nothing_come_with_the_digits() {
+        let r = read_digits(&box_image("claim_csa_round_c.png"), 200.0, "claim_number").expect("a reading");
+        assert_eq!((r.text.as_str(), r.lead.is_none()), ("7916920", true));
+        assert_eq!(r.unsure.as_deref(), Some("CSA 7916920"));
+    }
+
     /// Regression (seed 11, case-001): an SSN read "410-26-6463" (confidence 0.29) at the row's
     /// own width reads "910-26-6463" at most of the others, and that reading stands.
     #[test]

@@ -701,7 +701,10 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                         // CSF or CSI; else the row reader's unsure one (the value goes to review
                         // like all of this reader's).
                         ("claim_number", Some(lead)) => claim_prefix(lead, dpi, deadline).map(|p| format!("{p} {}", read.text)).or(read.unsure.clone()),
-                        ("claim_number", None) if !read.text.starts_with(|c: char| c.is_ascii_uppercase()) => None,
+                        // Digits whose letters the network read as nothing (no ink left for
+                        // Tesseract): its unsure whole reading, if it has one (generated seed
+                        // 31, case-021: an SF 2823's hand-printed "CSA 7916920" with a round C).
+                        ("claim_number", None) if !read.text.starts_with(|c: char| c.is_ascii_uppercase()) => read.unsure.clone(),
                         _ => Some(read.text),
                     };
                     if let Some(text) = text {

@@ -11,17 +11,20 @@
 //! hand-printed value Tesseract misread with confidence must not overrule two forms that
 //! agree). When no neighbour read it sure (a case file hand-printed
 //! throughout), the value that [`VOTES`] or more of them read alike is shown, if fewer read this
-//! document's value (itself counted) or any other. Either way the document still goes to
-//! review, with a reason that names the document the value came from, never the value.
+//! document's value (itself counted) or any other; failing that, a value that one of this
+//! document's own other readings gave (its box's other reader, another of its pages) and a
+//! neighbour read, if more readings give it than the value kept. Either way the document still
+//! goes to review, with a reason that names the document the value came from, never the value.
 //!
 //! Two documents are the same person when they read an identifier (SSN, date of birth, claim
-//! number) or the name alike, and no identifier so differently that it cannot be a misread
-//! (both sure, or too far apart). One is enough because the value taken must also be a misread
+//! number) or the name alike, or an SSN or claim number one character apart under names that
+//! are not two people's, and no identifier so differently that it cannot be a misread (both
+//! sure, or too far apart). One is enough because the value taken must also be a misread
 //! of what the document itself read: a stranger who shares a birth date or a name does not also
 //! have an SSN one digit away from this document's reading. A date of birth is taken only from
-//! a document with the same SSN, or the same name and an SSN a misread apart: spouses' birth
-//! dates are often a digit or two apart, and a survivor's forms carry the annuitant's claim
-//! number and surname.
+//! a document with the same SSN, or the same name (a letter or two misread allowed) and an SSN
+//! a misread apart: spouses' birth dates are often a digit or two apart, and a survivor's forms
+//! carry the annuitant's claim number and surname.
 //!
 //! Nothing is filled in that the document did not read at all: an identifier absent from a
 //! document stays absent (its form may not show it). Readings that do not send their document
@@ -88,34 +91,64 @@ pub enum Link {
 }
 
 /// Whether two documents' fields are one person's, and by what: an identifier or the name read
-/// alike, and no identifier read differently beyond a misread (both sure, or more than
-/// [`MAX_DIFFERENT`] characters apart, or claim numbers of another prefix: a survivor's CSF
-/// next to the annuitant's CSA).
+/// alike, or an SSN or claim number one character apart (a misread: a stranger's is nowhere
+/// near) where the names read do not name two people; and no identifier read differently
+/// beyond a misread (both sure, or more than [`MAX_DIFFERENT`] characters apart). Claim
+/// numbers of another prefix are another claim, which says nothing either way: a survivor's
+/// CSF next to the annuitant's CSA, one person's CSF and the CSI of an insurance claim.
 pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> Option<Link> {
-    let named = matches!((a.get("name"), b.get("name")), (Some(x), Some(y)) if names_alike(&x.value, &y.value));
+    let names = a.get("name").zip(b.get("name"));
+    let named = names.is_some_and(|(x, y)| names_alike(&x.value, &y.value));
+    // The same name, a letter or two misread ("DAWSON, ARTIVR E." and "Dawson, Arthur E.");
+    // two names that are not even that are two people.
+    let close = names.is_some_and(|(x, y)| names_close(&x.value, &y.value));
+    let two_people = names.is_some() && !close;
     let mut link = named.then_some(Link::Other);
     for id in IDENTIFIERS {
         let (Some(x), Some(y)) = (a.get(id), b.get(id)) else { continue };
+        if id == "claim_number" && claim_prefix(&x.value) != claim_prefix(&y.value) {
+            continue;
+        }
         if x.value == y.value {
             link = Some(if id == "ssn" { Link::Ssn } else { link.unwrap_or(Link::Other) });
         } else if (sure(x) && sure(y)) || !misread(id, &x.value, &y.value) {
             return None;
-        } else if id == "ssn" && named {
-            // The same name and an SSN a misread apart: one person whose SSN one of the two
-            // misread (a spouse has another name, and an SSN nowhere near).
+        } else if id == "ssn" && close {
+            // The same name (or one a letter or two misread) and an SSN a misread apart: one
+            // person whose SSN one of the two misread (a spouse has another name, and an SSN
+            // nowhere near).
             link = Some(Link::Ssn);
+        } else if id != "date_of_birth" && !two_people && strsim::hamming(&x.value, &y.value) == Ok(1) {
+            // Nine or ten characters alike: the same number, one digit misread (birth dates one
+            // digit apart are common: a spouse's, a twin's).
+            link = Some(link.unwrap_or(Link::Other));
         }
     }
     link
 }
 
+/// A claim number's letters: CSA, CSF and CSI are different claims.
+fn claim_prefix(v: &str) -> String {
+    v.chars().take_while(|c| c.is_ascii_alphabetic()).collect()
+}
+
 /// Could `a` be `b` misread? The same shape, at most [`MAX_DIFFERENT`] characters apart, and for
 /// a claim number the same prefix (CSA, CSF and CSI are different claims).
 fn misread(field: &str, a: &str, b: &str) -> bool {
-    let prefix = |v: &str| v.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>();
     // Hamming distance: characters that differ at the same places; values of different lengths
     // are another shape, not a misread.
-    strsim::hamming(a, b).is_ok_and(|d| d <= MAX_DIFFERENT) && (field != "claim_number" || prefix(a) == prefix(b))
+    strsim::hamming(a, b).is_ok_and(|d| d <= MAX_DIFFERENT) && (field != "claim_number" || claim_prefix(a) == claim_prefix(b))
+}
+
+/// A name's words of two letters or more, sorted, and its initials, sorted, in capitals.
+fn name_words(s: &str) -> (Vec<String>, Vec<String>) {
+    let mut w: Vec<String> = s
+        .split(|c: char| !c.is_alphabetic() && c != '\'')
+        .map(|w| w.replace('\'', "").to_uppercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    w.sort();
+    w.into_iter().partition(|w| w.chars().count() >= 2)
 }
 
 /// The same name, however the form writes it: "Lindqvist, Douglas J." and "DOUGLAS J
@@ -123,18 +156,19 @@ fn misread(field: &str, a: &str, b: &str) -> bool {
 /// ("ROBERT A SMITH" is not "Robert J. Smith"; an initial one form leaves out is no
 /// difference). Words must be equal: FRANCIS is not FRANCES.
 pub fn names_alike(a: &str, b: &str) -> bool {
-    // Words of two letters or more, sorted, and initials, sorted.
-    let words = |s: &str| {
-        let mut w: Vec<String> = s
-            .split(|c: char| !c.is_alphabetic() && c != '\'')
-            .map(|w| w.replace('\'', "").to_uppercase())
-            .filter(|w| !w.is_empty())
-            .collect();
-        w.sort();
-        w.into_iter().partition::<Vec<String>, _>(|w| w.chars().count() >= 2)
-    };
-    let ((la, ia), (lb, ib)) = (words(a), words(b));
+    let ((la, ia), (lb, ib)) = (name_words(a), name_words(b));
     la.len() >= 2 && la == lb && (ia.is_empty() || ib.is_empty() || ia == ib)
+}
+
+/// [`names_alike`], but for letters misread: words in the same order (sorted) each at most a
+/// third of its letters (one at least) edited away from the other's ("ARTIVR" is "ARTHUR",
+/// "THORMTON" "THORNTON"; "EMEICA" is not "EMEKA"). Hand-printed names are read that way.
+pub fn names_close(a: &str, b: &str) -> bool {
+    let ((la, ia), (lb, ib)) = (name_words(a), name_words(b));
+    la.len() >= 2
+        && la.len() == lb.len()
+        && la.iter().zip(&lb).all(|(x, y)| strsim::levenshtein(x, y) <= (x.chars().count().max(y.chars().count()) / 3).max(1))
+        && (ia.is_empty() || ib.is_empty() || ia == ib)
 }
 
 /// One value of an identifier among the same person's documents.
@@ -197,14 +231,17 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
             // Sure readings that disagree settle nothing.
             [(v, n, from)] if n >= mine_n => (v, from, format!("read on document {from}")),
             [] => {
-                // None sure: the value [`VOTES`] or more of the same person's documents read,
-                // when fewer read this document's value (itself counted) or any other.
                 let Some(top) = values.iter().max_by_key(|v| v.documents) else { continue };
                 let rivals = values.iter().filter(|v| v.value != top.value).map(|v| v.documents).max().unwrap_or(0);
-                if top.documents < VOTES || top.documents <= mine_n.max(rivals) {
+                if top.documents >= VOTES && top.documents > mine_n.max(rivals) {
+                    // None sure: the value [`VOTES`] or more of the same person's documents
+                    // read, when fewer read this document's value (itself counted) or any other.
+                    (top.value, top.first, format!("read alike on {} of its documents, first {}", top.documents, top.first))
+                } else if let Some(v) = corroborated(&values, mine, mine_n) {
+                    (v.value, v.first, format!("read on document {} and by another reading of this one", v.first))
+                } else {
                     continue;
                 }
-                (top.value, top.first, format!("read alike on {} of its documents, first {}", top.documents, top.first))
             }
             _ => continue,
         };
@@ -220,12 +257,22 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
     taken
 }
 
+/// Among the same person's readings, the value this document's other readings also gave (its
+/// box's other reader, another of its pages): two readings agree on it, when more documents
+/// read it (this one counted) than read the value kept here, and none other comes close.
+fn corroborated<'v, 'a>(values: &'v [Tally<'a>], mine: &Field, mine_n: usize) -> Option<&'v Tally<'a>> {
+    let mut seconded = values.iter().filter(|v| mine.alternatives.iter().any(|a| a == v.value));
+    let best = seconded.next()?;
+    let rivals = values.iter().filter(|v| v.value != best.value).map(|v| v.documents).max().unwrap_or(0);
+    (seconded.next().is_none() && best.documents + 1 > mine_n.max(rivals)).then_some(best)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn field(value: &str, confidence: f32, disagreement: bool) -> Field {
-        Field { value: value.into(), confidence, page: 1, disagreement: disagreement.then(|| "the readings disagree".into()) }
+        Field { value: value.into(), confidence, page: 1, disagreement: disagreement.then(|| "the readings disagree".into()), ..Field::default() }
     }
 
     fn fields(list: &[(&str, Field)]) -> BTreeMap<String, Field> {
@@ -268,7 +315,7 @@ mod tests {
         let other = fields(&[
             ("ssn", field("938-35-5706", 0.9, false)),
             ("date_of_birth", field("1954-07-12", 0.9, false)),
-            ("claim_number", field("CSF 2222222", 0.9, false)),
+            ("claim_number", field("CSA 2222222", 0.9, false)),
         ]);
         assert_eq!(same_person(&hand, &other), None);
         assert!(reconcile(&mut hand, &[Neighbour { id: "x", fields: &other }]).is_empty());
@@ -382,7 +429,8 @@ mod tests {
         nameless.remove("name");
         let mut sf1152 = sf1152.clone();
         sf1152.remove("name");
-        assert_eq!(same_person(&nameless, &sf1152), None);
+        assert_eq!(same_person(&nameless, &sf1152), Some(Link::Other), "one digit apart: the same SSN, but no date of birth from it");
+        assert!(reconcile(&mut nameless, &[Neighbour { id: "c", fields: &sf1152 }]).is_empty());
         // Another first name: a spouse, whatever the SSN.
         let mut spouse = doc("938-35-5706", "1954-07-12");
         spouse.insert("name".into(), field("PETRAKIS, HELEN E.", 0.6, false));
@@ -394,8 +442,31 @@ mod tests {
         // A survivor's CSF claim next to the annuitant's CSA claim of the same digits.
         let mut survivor = fields(&[("claim_number", field("CSF 1234567", 0.4, true)), ("ssn", field("938-35-5406", 0.9, false))]);
         let annuitant = fields(&[("claim_number", field("CSA 1234567", 0.9, false)), ("ssn", field("938-35-5406", 0.9, false))]);
-        assert_eq!(same_person(&survivor, &annuitant), None, "another prefix is another claim");
+        assert_eq!(same_person(&survivor, &annuitant), Some(Link::Ssn), "another claim neither links nor parts");
         assert!(reconcile(&mut survivor, &[Neighbour { id: "a", fields: &annuitant }]).is_empty());
+        assert_eq!(survivor["claim_number"].value, "CSF 1234567");
+    }
+
+    /// Regression, generated seed 33, case-006: one person's SF 3102 (claim CSF 8405491, its
+    /// SSN read 946-12-6771 unsure) and SF 2823 (an insurance claim, CSI 7669417; the SSN read
+    /// 946-12-6471 sure), the same name and date of birth. The claims' different prefixes
+    /// parted them, and the misread SSN stood.
+    #[test]
+    fn regression_claims_of_another_prefix_do_not_part_one_person() {
+        let mut sf3102 = fields(&[
+            ("claim_number", field("CSF 8405491", 0.405, false)),
+            ("date_of_birth", field("1961-10-26", 0.405, false)),
+            ("name", field("SULLIVAN, ROBERT D.", 0.77, false)),
+            ("ssn", field("946-12-6771", 0.203, true)),
+        ]);
+        let sf2823 = fields(&[
+            ("claim_number", field("CSI 7669417", 0.405, false)),
+            ("date_of_birth", field("1961-10-26", 0.863, false)),
+            ("name", field("Sullivan, Robert D.", 0.85, false)),
+            ("ssn", field("946-12-6471", 0.819, false)),
+        ]);
+        assert_eq!(reconcile(&mut sf3102, &[Neighbour { id: "b", fields: &sf2823 }]).len(), 1);
+        assert_eq!((sf3102["ssn"].value.as_str(), sf3102["claim_number"].value.as_str()), ("946-12-6471", "CSF 8405491"));
     }
 
     #[test]
@@ -440,6 +511,79 @@ mod tests {
         let middling = fields(&[("ssn", field("938-35-5706", 0.55, false)), ("name", field("PETRAKIS, HAROLD E.", 0.8, false))]);
         assert!(reconcile(&mut hand, &[Neighbour { id: "m", fields: &middling }]).is_empty());
         assert_eq!(hand["ssn"].value, "938-35-5406");
+    }
+
+    #[test]
+    fn names_a_letter_or_two_misread_are_close() {
+        assert!(names_close("DAWSON, ARTIVR E.", "Dawson, Arthur E."));
+        assert!(names_close("THORMTON, GUGENE E", "THORNTON, EUGENE E"));
+        assert!(names_close("WASHINGTON, LOKKAINE K", "Washington, Lorraine K."));
+        assert!(names_close("DOE, JANE", "Jane Doe"), "alike is close");
+        assert!(!names_close("ROMANOFF, EMEICA", "Clarence L. Romanoff"), "the survivor and the annuitant");
+        assert!(!names_close("PETRAKIS, HELEN E.", "PETRAKIS, HAROLD E."), "a husband and wife");
+        assert!(!names_close("ROBERT A SMITH", "Robert J. Smith"), "a father and son");
+        assert!(!names_close("DOE, JANE", "DOE, JANE MARIE"));
+        assert!(!names_close("DOE", "DOE"), "one word is no name to link by");
+    }
+
+    /// Regression, generated seed 7, case-011: the SF 2809's hand-printed name read "DAWSON,
+    /// ARTIVR E." and its SSN 485-52-7233 (unsure), the typed SF 3107 "Dawson, Arthur E." and
+    /// 985-52-7233 (sure). Names not read alike left the SF 2809's birth date misread
+    /// (1967-01-01 for 1967-01-11) though the SF 3107 read it sure.
+    #[test]
+    fn regression_a_name_misread_and_an_ssn_a_misread_apart_are_one_person() {
+        let mut sf2809 = fields(&[
+            ("date_of_birth", field("1967-01-01", 0.405, false)),
+            ("name", field("DAWSON, ARTIVR E.", 0.66, false)),
+            ("ssn", field("485-52-7233", 0.203, true)),
+        ]);
+        let sf3107 = fields(&[
+            ("date_of_birth", field("1967-01-11", 0.825, false)),
+            ("name", field("Dawson, Arthur E.", 0.83, false)),
+            ("ssn", field("985-52-7233", 0.828, false)),
+        ]);
+        assert_eq!(same_person(&sf2809, &sf3107), Some(Link::Ssn));
+        assert_eq!(reconcile(&mut sf2809, &[Neighbour { id: "t", fields: &sf3107 }]).len(), 2);
+        assert_eq!((sf2809["ssn"].value.as_str(), sf2809["date_of_birth"].value.as_str()), ("985-52-7233", "1967-01-11"));
+    }
+
+    /// Regression, generated seed 21, case-021: an SF 1199A read nothing but its claim number,
+    /// "CSF 4332715" (unsure); three forms of the same folder read "CSF 4732715". Nothing linked
+    /// them: an identifier one digit apart was no link.
+    #[test]
+    fn regression_a_claim_number_one_digit_apart_links_documents() {
+        let mut sf1199a = fields(&[("claim_number", field("CSF 4332715", 0.0, false))]);
+        let doc = |c: f32| fields(&[("claim_number", field("CSF 4732715", c, false))]);
+        let (a, b, c) = (doc(0.64), doc(0.405), doc(0.405));
+        let n = [Neighbour { id: "a", fields: &a }, Neighbour { id: "b", fields: &b }, Neighbour { id: "c", fields: &c }];
+        assert_eq!(reconcile(&mut sf1199a, &n).len(), 1);
+        assert_eq!(sf1199a["claim_number"].value, "CSF 4732715");
+        // Two digits apart is another number; one apart under another name is someone else's
+        // (an annuitant's claim on a survivor's form).
+        let mut far = fields(&[("claim_number", field("CSF 4332745", 0.0, false))]);
+        assert!(reconcile(&mut far, &n).is_empty());
+        let named = |name: &str, claim: &str, c: f32| fields(&[("claim_number", field(claim, c, false)), ("name", field(name, 0.8, false))]);
+        assert_eq!(same_person(&named("ROMANOFF, EMEKA R", "CSF 1447987", 0.4), &named("Clarence L. Romanoff", "CSF 1447887", 0.87)), None);
+    }
+
+    /// Regression, generated seed 21, case-001: an SF 3102's two pages read its SSN
+    /// 968-94-4061 and 968-94-4081; an SF 2801 of the same claim read 968-94-4081, unsure. Two
+    /// readings against one, but none sure and fewer than three documents: the misread stood.
+    #[test]
+    fn regression_a_value_this_documents_other_reading_and_a_neighbour_agree_on_is_taken() {
+        let with = |value: &str, alternatives: &[&str]| Field { alternatives: alternatives.iter().map(|a| a.to_string()).collect(), ..field(value, 0.191, true) };
+        let neighbour = fields(&[("claim_number", field("CSF 4026711", 0.7, false)), ("ssn", field("968-94-4081", 0.4, true))]);
+        let mut sf3102 = fields(&[("claim_number", field("CSF 4026711", 0.27, false)), ("ssn", with("968-94-4061", &["968-94-4081"]))]);
+        assert_eq!(reconcile(&mut sf3102, &[Neighbour { id: "n", fields: &neighbour }]), vec![Taken { field: "ssn".into(), from: "n".into() }]);
+        assert_eq!(sf3102["ssn"].value, "968-94-4081");
+        assert!(sf3102["ssn"].disagreement.as_deref().unwrap_or_default().contains("another reading of this one"));
+        // Without that other reading, one document against one settles nothing.
+        let mut alone = fields(&[("claim_number", field("CSF 4026711", 0.27, false)), ("ssn", with("968-94-4061", &[]))]);
+        assert!(reconcile(&mut alone, &[Neighbour { id: "n", fields: &neighbour }]).is_empty());
+        // Nor when a document reads the value kept here too.
+        let same = fields(&[("claim_number", field("CSF 4026711", 0.7, false)), ("ssn", field("968-94-4061", 0.4, true))]);
+        let mut tied = fields(&[("claim_number", field("CSF 4026711", 0.27, false)), ("ssn", with("968-94-4061", &["968-94-4081"]))]);
+        assert!(reconcile(&mut tied, &[Neighbour { id: "n", fields: &neighbour }, Neighbour { id: "s", fields: &same }]).is_empty());
     }
 
     #[test]
