@@ -303,10 +303,14 @@ fn from_zones(field: &str, rule: &FieldRule, zones: &[ZoneRead], check: bool, pi
     // hand-printed digit reader), and below and after its label. Not the boxes of labels that
     // are someone else's on this form.
     let whose = |z: &&ZoneRead| !rule.exclude.iter().any(|x| z.context.contains(&x.to_lowercase()));
-    let valid: Vec<(String, f32)> = zones.iter().filter(|z| z.field == field && z.check == check).filter(whose).filter_map(|z| validate(field, &z.text).map(|v| (v, z.conf))).collect();
-    let best = valid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let valid: Vec<(String, &ZoneRead)> = zones.iter().filter(|z| z.field == field && z.check == check).filter(whose).filter_map(|z| Some((validate(field, &z.text)?, z))).collect();
+    // The value whose reader was surest of it (the digit reader's confidence uncapped: a
+    // hand-printed 7 it reads at 0.95 where Tesseract reads a 4 at 0.6), with the highest
+    // confidence any reading of that value has (the digit reader's capped).
+    let best = valid.iter().max_by(|a, b| a.1.certainty.total_cmp(&b.1.certainty))?;
+    let conf = valid.iter().filter(|(v, _)| *v == best.0).map(|(_, z)| z.conf).fold(0.0f32, f32::max);
     let alternatives = others(&best.0, valid.iter().map(|(v, _)| v.as_str()));
-    let out = Field { value: best.0.clone(), confidence: ((best.1 * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None, alternatives };
+    let out = Field { value: best.0.clone(), confidence: ((conf * 0.9) * 1000.0).round() / 1000.0, page: pi as u32 + 1, disagreement: None, alternatives };
     // Two readings of the page's boxes that give different values: one reader misread a digit
     // (hand-printed 4s read as 7s by one and not the other), so a person checks the value.
     Some(if out.alternatives.is_empty() { out } else { readers_disagree(field, out) })
@@ -634,7 +638,7 @@ mod tests {
     /// to review. Readers that disagree now send it there; agreeing ones keep their confidence.
     #[test]
     fn regression_a_box_whose_readers_disagree_goes_to_review() {
-        let zone = |text: &str, conf| ZoneRead { field: "claim_number", line: 3, context: "4. claim number".into(), text: text.into(), conf, check: false };
+        let zone = |text: &str, conf| ZoneRead { field: "claim_number", line: 3, context: "4. claim number".into(), text: text.into(), conf, certainty: conf, check: false };
         let rule = FieldRule { labels: vec!["Claim number".into()], exclude: vec!["medicare".into()], reread: None };
         let f = from_zones("claim_number", &rule, &[zone("CSA 1377160", 0.7), zone("CSA 1379160", 0.45)], false, 0).unwrap();
         assert_eq!(f.value, "CSA 1377160", "the most confident reading is kept");
@@ -644,6 +648,23 @@ mod tests {
         assert_eq!(reasons, vec!["the readings of the claim_number box disagree".to_string()], "no value in the reason");
         let f = from_zones("claim_number", &rule, &[zone("CSA 1379160", 0.7), zone("CSA1379160", 0.45), zone("no value", 0.9)], false, 0).unwrap();
         assert_eq!((f.value.as_str(), f.confidence, f.disagreement), ("CSA 1379160", 0.63, None), "readings that agree; text that is no value does not count");
+    }
+
+    /// Regression (generated seed 21, case-017, a hand-printed SF 3107): Tesseract read the
+    /// date box "04/14/1945" at 0.6, the digit reader "07/14/1945" (the truth) at 0.95, capped
+    /// at 0.45 so that its values go to review; the capped confidence chose Tesseract's.
+    #[test]
+    fn regression_the_reader_surer_of_a_box_is_shown() {
+        let zone = |text: &str, conf, certainty| ZoneRead { field: "date_of_birth", line: 1, context: "2. date of birth".into(), text: text.into(), conf, certainty, check: false };
+        let rule = FieldRule { labels: vec!["Date of birth".into()], exclude: vec![], reread: None };
+        let f = from_zones("date_of_birth", &rule, &[zone("04/14/1945", 0.6, 0.6), zone("07/14/1945", 0.45, 0.95)], false, 0).unwrap();
+        assert_eq!((f.value.as_str(), f.confidence), ("1945-07-14", 0.4), "the digit reader's value, under review");
+        assert_eq!(f.alternatives, vec!["1945-04-14".to_string()]);
+        assert!(f.disagreement.is_some());
+        // Readers that agree: the value at the best confidence any of them gives it (the digit
+        // reader's cap sends nothing to review that Tesseract read surely).
+        let f = from_zones("date_of_birth", &rule, &[zone("07/14/1945", 0.6, 0.6), zone("07/14/1945", 0.45, 0.95)], false, 0).unwrap();
+        assert_eq!((f.value.as_str(), f.confidence, f.disagreement), ("1945-07-14", 0.54, None));
     }
 
     /// Regression (generated seed 31, case-018, an SF 3104): the deceased's hand-printed date
@@ -656,7 +677,7 @@ mod tests {
         let others = catalog.form("SF 3104").map(|f| f.others.clone()).unwrap_or_default();
         assert!(others.iter().any(|o| o == "applicant"), "{others:?}");
         let rule = FieldRule { exclude: catalog.fields["date_of_birth"].exclude.iter().chain(&others).cloned().collect(), ..catalog.fields["date_of_birth"].clone() };
-        let zone = |context: &str, text: &str| ZoneRead { field: "date_of_birth", line: 3, context: context.into(), text: text.into(), conf: 0.45, check: false };
+        let zone = |context: &str, text: &str| ZoneRead { field: "date_of_birth", line: 3, context: context.into(), text: text.into(), conf: 0.45, certainty: 0.9, check: false };
         let survivor = zone("22. applicant's date of birth (mm/dd/yyyy)", "08/19/1960");
         assert_eq!(from_zones("date_of_birth", &rule, &[survivor.clone()], false, 1), None);
         let deceased = zone("2. deceased's date of birth (mm/dd/yyyy)", "01/08/1960");

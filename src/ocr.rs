@@ -152,8 +152,11 @@ pub struct ZoneRead {
     /// whose box it is on a form that names other people (`Form::others` in the catalog).
     pub context: String,
     pub text: String,
-    /// 0..1
+    /// 0..1; the digit reader's capped at [`ICR_CONFIDENCE_CAP`].
     pub conf: f32,
+    /// The reader's own confidence, 0..1, the digit reader's uncapped: which of a box's
+    /// readings that disagree to show.
+    pub certainty: f32,
     /// Read by the digit reader only, to check a value the page-wide reading already gave
     /// (see `extract::find_field`).
     pub check: bool,
@@ -688,7 +691,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                     let chars = if *field == "claim_number" { CLAIM_LETTERS } else { DIGIT_LETTERS };
                     if let Ok(Some((text, conf))) = read_line(&crop, dpi, chars, SEG_LINE, deadline) {
                         if text.chars().filter(char::is_ascii_digit).count() >= 6 {
-                            out.push(ZoneRead { field, line: li, context: context.clone(), text, conf, check: false });
+                            out.push(ZoneRead { field, line: li, context: context.clone(), text, conf, certainty: conf, check: false });
                         }
                     }
                 }
@@ -708,7 +711,7 @@ pub fn read_numeric_zones(img: &GrayImage, dpi: f32, text: &PageText, labels: &N
                         _ => Some(read.text),
                     };
                     if let Some(text) = text {
-                        out.push(ZoneRead { field, line: li, context: context.clone(), text, conf: read.conf.min(ICR_CONFIDENCE_CAP), check });
+                        out.push(ZoneRead { field, line: li, context: context.clone(), text, conf: read.conf.min(ICR_CONFIDENCE_CAP), certainty: read.conf, check });
                     }
                 }
             }
