@@ -299,14 +299,17 @@ pub fn extract(doc: &Document, form: Option<&str>, catalog: &Catalog) -> BTreeMa
 /// A numeric field from a page's digits-only second readings (`check`: from the digit reader's
 /// checks of values the page-wide reading gave instead).
 fn from_zones(field: &str, rule: &FieldRule, zones: &[ZoneRead], check: bool, pi: usize) -> Option<Field> {
-    // The most confident valid reading: a box is read twice (Tesseract's digit line, the
+    // Every valid reading: a box is read twice (Tesseract's digit line, the
     // hand-printed digit reader), and below and after its label. Not the boxes of labels that
     // are someone else's on this form.
     let whose = |z: &&ZoneRead| !rule.exclude.iter().any(|x| z.context.contains(&x.to_lowercase()));
     let valid: Vec<(String, &ZoneRead)> = zones.iter().filter(|z| z.field == field && z.check == check).filter(whose).filter_map(|z| Some((validate(field, &z.text)?, z))).collect();
     // The value whose reader was surest of it (the digit reader's confidence uncapped: a
-    // hand-printed 7 it reads at 0.95 where Tesseract reads a 4 at 0.6), with the highest
-    // confidence any reading of that value has (the digit reader's capped).
+    // hand-printed 7 it reads at 0.95 where Tesseract reads a 4 with less), with the highest
+    // confidence any reading of that value has (the digit reader's capped). Unlike `checked`,
+    // Tesseract's reading is not preferred at 0.8 and more: these boxes are read only where
+    // the page-wide reading found no value (typed values are found there), and its line
+    // readings of hand-printed boxes are misread that surely (generated seed 21, case-017).
     let best = valid.iter().max_by(|a, b| a.1.certainty.total_cmp(&b.1.certainty))?;
     let conf = valid.iter().filter(|(v, _)| *v == best.0).map(|(_, z)| z.conf).fold(0.0f32, f32::max);
     let alternatives = others(&best.0, valid.iter().map(|(v, _)| v.as_str()));
@@ -651,7 +654,7 @@ mod tests {
     }
 
     /// Regression (generated seed 21, case-017, a hand-printed SF 3107): Tesseract read the
-    /// date box "04/14/1945" at 0.6, the digit reader "07/14/1945" (the truth) at 0.95, capped
+    /// date box "04/14/1945", the digit reader "07/14/1945" (the truth) at 0.95, capped
     /// at 0.45 so that its values go to review; the capped confidence chose Tesseract's.
     #[test]
     fn regression_the_reader_surer_of_a_box_is_shown() {
@@ -665,6 +668,11 @@ mod tests {
         // reader's cap sends nothing to review that Tesseract read surely).
         let f = from_zones("date_of_birth", &rule, &[zone("07/14/1945", 0.6, 0.6), zone("07/14/1945", 0.45, 0.95)], false, 0).unwrap();
         assert_eq!((f.value.as_str(), f.confidence, f.disagreement), ("1945-07-14", 0.54, None));
+        // Tesseract's line reading at 0.85 is no surer than the digit reader's 0.95 (seed 21
+        // case-017's Tesseract reading was over 0.8); the other stays an alternative.
+        let f = from_zones("date_of_birth", &rule, &[zone("04/14/1945", 0.85, 0.85), zone("07/14/1945", 0.45, 0.95)], false, 0).unwrap();
+        assert_eq!((f.value.as_str(), f.alternatives.clone()), ("1945-07-14", vec!["1945-04-14".to_string()]));
+        assert!(f.disagreement.is_some(), "sent to review");
     }
 
     /// Regression (generated seed 31, case-018, an SF 3104): the deceased's hand-printed date

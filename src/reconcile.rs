@@ -21,10 +21,13 @@
 //! are not two people's, and no identifier so differently that it cannot be a misread (both
 //! sure, or too far apart). One is enough because the value taken must also be a misread
 //! of what the document itself read: a stranger who shares a birth date or a name does not also
-//! have an SSN one digit away from this document's reading. A date of birth is taken only from
-//! a document with the same SSN, or the same name (a letter or two misread allowed) and an SSN
-//! a misread apart: spouses' birth dates are often a digit or two apart, and a survivor's forms
-//! carry the annuitant's claim number and surname.
+//! have an SSN one digit away from this document's reading. A document linked by nothing but
+//! such a near match is no sure source for that identifier (the near match would be both the
+//! link and the correction: a spouse's SSN may be issued next to this person's). A date of
+//! birth is taken only from a document with the same SSN, or the same name (letters misread
+//! allowed on an unsure reading, see [`names_close`]) and an SSN a misread apart: spouses'
+//! birth dates are often a digit or two apart, and a survivor's forms carry the annuitant's
+//! claim number and surname.
 //!
 //! Nothing is filled in that the document did not read at all: an identifier absent from a
 //! document stays absent (its form may not show it). Readings that do not send their document
@@ -82,12 +85,17 @@ pub const VOTES: usize = 3;
 /// What makes two documents one person's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
-    /// The same SSN, or the same name and an SSN a misread apart: the only link that lets a
-    /// date of birth be taken (a husband and wife linked by a claim number or a surname have
-    /// birth dates a digit or two apart).
+    /// The same SSN, or the same name (or one a letter or two misread, see [`names_close`])
+    /// and an SSN a misread apart: the only link that lets a date of birth be taken (a husband
+    /// and wife linked by a claim number or a surname have birth dates a digit or two apart).
     Ssn,
     /// The same date of birth, claim number or name.
     Other,
+    /// Nothing but this identifier (an SSN or a claim number) one character apart. Its
+    /// reading counts among the same person's, but it is no sure source for that identifier:
+    /// the near match would be both the link and the correction (a spouse's SSN issued next to
+    /// this person's).
+    Near(&'static str),
 }
 
 /// Whether two documents' fields are one person's, and by what: an identifier or the name read
@@ -99,18 +107,24 @@ pub enum Link {
 pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> Option<Link> {
     let names = a.get("name").zip(b.get("name"));
     let named = names.is_some_and(|(x, y)| names_alike(&x.value, &y.value));
-    // The same name, a letter or two misread ("DAWSON, ARTIVR E." and "Dawson, Arthur E.");
-    // two names that are not even that are two people.
-    let close = names.is_some_and(|(x, y)| names_close(&x.value, &y.value));
+    // The same name, a letter or two misread ("DAWSON, ARTIVR E." and "Dawson, Arthur E."):
+    // one of the two readings unsure (two names read surely and not alike are two people's,
+    // "Smith, Francis" and "Smith, Frances"); two names that are not even that are two people.
+    let close = names.is_some_and(|(x, y)| named || (!(sure_name(x) && sure_name(y)) && names_close(&x.value, &y.value)));
     let two_people = names.is_some() && !close;
     let mut link = named.then_some(Link::Other);
+    // A link found by an identifier or the name; a near match only when there is none.
+    let linked = |link: Option<Link>| match link {
+        Some(Link::Ssn) => Link::Ssn,
+        _ => Link::Other,
+    };
     for id in IDENTIFIERS {
         let (Some(x), Some(y)) = (a.get(id), b.get(id)) else { continue };
         if id == "claim_number" && claim_prefix(&x.value) != claim_prefix(&y.value) {
             continue;
         }
         if x.value == y.value {
-            link = Some(if id == "ssn" { Link::Ssn } else { link.unwrap_or(Link::Other) });
+            link = Some(if id == "ssn" { Link::Ssn } else { linked(link) });
         } else if (sure(x) && sure(y)) || !misread(id, &x.value, &y.value) {
             return None;
         } else if id == "ssn" && close {
@@ -121,10 +135,15 @@ pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> 
         } else if id != "date_of_birth" && !two_people && strsim::hamming(&x.value, &y.value) == Ok(1) {
             // Nine or ten characters alike: the same number, one digit misread (birth dates one
             // digit apart are common: a spouse's, a twin's).
-            link = Some(link.unwrap_or(Link::Other));
+            link = Some(link.unwrap_or(Link::Near(id)));
         }
     }
     link
+}
+
+/// A name read as surely as typed names are.
+fn sure_name(f: &Field) -> bool {
+    f.confidence >= SOURCE_CONFIDENCE
 }
 
 /// A claim number's letters: CSA, CSF and CSI are different claims.
@@ -160,15 +179,22 @@ pub fn names_alike(a: &str, b: &str) -> bool {
     la.len() >= 2 && la == lb && (ia.is_empty() || ib.is_empty() || ia == ib)
 }
 
-/// [`names_alike`], but for letters misread: words in the same order (sorted) each at most a
-/// third of its letters (one at least) edited away from the other's ("ARTIVR" is "ARTHUR",
-/// "THORMTON" "THORNTON"; "EMEICA" is not "EMEKA"). Hand-printed names are read that way.
+/// [`names_alike`], but for letters misread: words in the same order (sorted), each of the
+/// same length as the other's and with at most a third of its letters (one at least)
+/// different, words of four letters or fewer alike ("ARTIVR" is "ARTHUR", "THORMTON"
+/// "THORNTON"; "EMEICA" is not "EMEKA", "JOAN" not "JOHN", "PAULA" not "PAUL"). Hand-printed
+/// names are misread that way. "FRANCES" is still close to "FRANCIS": [`same_person`] asks
+/// for one of the two readings to be unsure.
 pub fn names_close(a: &str, b: &str) -> bool {
     let ((la, ia), (lb, ib)) = (name_words(a), name_words(b));
-    la.len() >= 2
-        && la.len() == lb.len()
-        && la.iter().zip(&lb).all(|(x, y)| strsim::levenshtein(x, y) <= (x.chars().count().max(y.chars().count()) / 3).max(1))
-        && (ia.is_empty() || ib.is_empty() || ia == ib)
+    let word_close = |x: &String, y: &String| {
+        let n = x.chars().count();
+        if n <= 4 {
+            return x == y;
+        }
+        strsim::hamming(x, y).is_ok_and(|d| d <= (n / 3).max(1))
+    };
+    la.len() >= 2 && la.len() == lb.len() && la.iter().zip(&lb).all(|(x, y)| word_close(x, y)) && (ia.is_empty() || ib.is_empty() || ia == ib)
 }
 
 /// One value of an identifier among the same person's documents.
@@ -194,15 +220,16 @@ pub fn reconcile(fields: &mut BTreeMap<String, Field>, neighbours: &[Neighbour])
     for id in IDENTIFIERS {
         let Some(mine) = fields.get(id) else { continue };
         // The same person's readings, each value once: how many documents read it, the first
-        // of them, and the first that read it sure. A date of birth only from documents with
-        // the same SSN.
+        // of them, and the first that read it sure. A date of birth only from documents linked
+        // by the SSN ([`Link::Ssn`]).
         let mut values: Vec<Tally> = Vec::new();
         for (n, link) in &people {
             if id == "date_of_birth" && *link != Link::Ssn {
                 continue;
             }
             let Some(f) = n.fields.get(id) else { continue };
-            let sure_here = sure(f).then_some(n.id);
+            // A document linked only by this identifier's near match is no sure source for it.
+            let sure_here = (sure(f) && *link != Link::Near(id)).then_some(n.id);
             match values.iter_mut().find(|v| v.value == f.value) {
                 Some(v) => (v.documents, v.sure) = (v.documents + 1, v.sure.or(sure_here)),
                 None => values.push(Tally { value: &f.value, documents: 1, first: n.id, sure: sure_here }),
@@ -429,8 +456,10 @@ mod tests {
         nameless.remove("name");
         let mut sf1152 = sf1152.clone();
         sf1152.remove("name");
-        assert_eq!(same_person(&nameless, &sf1152), Some(Link::Other), "one digit apart: the same SSN, but no date of birth from it");
+        sf1152.insert("date_of_birth".into(), field("1954-07-12", 0.9, false));
+        assert_eq!(same_person(&nameless, &sf1152), Some(Link::Near("ssn")), "one digit apart: the same SSN, but no date of birth from it");
         assert!(reconcile(&mut nameless, &[Neighbour { id: "c", fields: &sf1152 }]).is_empty());
+        assert_eq!(nameless["date_of_birth"].value, "1957-07-12");
         // Another first name: a spouse, whatever the SSN.
         let mut spouse = doc("938-35-5706", "1954-07-12");
         spouse.insert("name".into(), field("PETRAKIS, HELEN E.", 0.6, false));
@@ -514,6 +543,22 @@ mod tests {
     }
 
     #[test]
+    fn a_near_match_alone_is_no_sure_source_for_itself() {
+        // A wife's form that read nothing but her SSN, unsure, beside her husband's typed form:
+        // SSNs issued together are one apart. His is not taken for hers.
+        let mut wife = fields(&[("ssn", field("938-35-5407", 0.3, false))]);
+        let husband = fields(&[("ssn", field("938-35-5406", 0.9, false)), ("date_of_birth", field("1950-01-02", 0.9, false))]);
+        assert_eq!(same_person(&wife, &husband), Some(Link::Near("ssn")));
+        assert!(reconcile(&mut wife, &[Neighbour { id: "h", fields: &husband }]).is_empty());
+        assert_eq!(wife["ssn"].value, "938-35-5407");
+        // Linked by anything else too (here the same claim), the sure reading is a source.
+        let mut hand = fields(&[("ssn", field("938-35-5407", 0.3, false)), ("claim_number", field("CSA 1234567", 0.4, false))]);
+        let typed = fields(&[("ssn", field("938-35-5406", 0.9, false)), ("claim_number", field("CSA 1234567", 0.9, false))]);
+        assert_eq!(same_person(&hand, &typed), Some(Link::Other));
+        assert_eq!(reconcile(&mut hand, &[Neighbour { id: "t", fields: &typed }]).len(), 1);
+    }
+
+    #[test]
     fn names_a_letter_or_two_misread_are_close() {
         assert!(names_close("DAWSON, ARTIVR E.", "Dawson, Arthur E."));
         assert!(names_close("THORMTON, GUGENE E", "THORNTON, EUGENE E"));
@@ -524,6 +569,16 @@ mod tests {
         assert!(!names_close("ROBERT A SMITH", "Robert J. Smith"), "a father and son");
         assert!(!names_close("DOE, JANE", "DOE, JANE MARIE"));
         assert!(!names_close("DOE", "DOE"), "one word is no name to link by");
+        for (a, b) in [("SMITH, JOHN", "Smith, Joan"), ("SMITH, PAUL", "Smith, Paula"), ("SMITH, ROBERT", "Smith, Roberta"), ("SMITH, MARK", "Smith, Mary"), ("SMITH, JOSEPH", "Smith, Josephine")] {
+            assert!(!names_close(a, b), "{a} / {b}: husband and wife");
+        }
+        // One letter apart in a longer word is close; two names read surely are two people.
+        assert!(names_close("SMITH, FRANCIS", "Smith, Frances"));
+        let doc = |name: &str, c: f32| fields(&[("name", field(name, c, false)), ("ssn", field("938-35-5406", 0.3, false))]);
+        let mut near = doc("SMITH, FRANCES", 0.9);
+        near.insert("ssn".into(), field("938-35-5407", 0.3, false));
+        assert_eq!(same_person(&doc("SMITH, FRANCIS", 0.9), &near), None, "names read surely and not alike: two people");
+        assert_eq!(same_person(&doc("SMITH, FRANCIS", 0.6), &near), Some(Link::Ssn), "an unsure reading may be a misread name");
     }
 
     /// Regression, generated seed 7, case-011: the SF 2809's hand-printed name read "DAWSON,
