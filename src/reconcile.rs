@@ -110,7 +110,7 @@ pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> 
     // The same name, a letter or two misread ("DAWSON, ARTIVR E." and "Dawson, Arthur E."):
     // one of the two readings unsure (two names read surely and not alike are two people's,
     // "Smith, Francis" and "Smith, Frances"); two names that are not even that are two people.
-    let close = names.is_some_and(|(x, y)| named || (!(sure_name(x) && sure_name(y)) && names_close(&x.value, &y.value)));
+    let close = names.is_some_and(|(x, y)| named || (!(sure(x) && sure(y)) && names_close(&x.value, &y.value)));
     let two_people = names.is_some() && !close;
     let mut link = named.then_some(Link::Other);
     // A link found by an identifier or the name; a near match only when there is none.
@@ -139,11 +139,6 @@ pub fn same_person(a: &BTreeMap<String, Field>, b: &BTreeMap<String, Field>) -> 
         }
     }
     link
-}
-
-/// A name read as surely as typed names are.
-fn sure_name(f: &Field) -> bool {
-    f.confidence >= SOURCE_CONFIDENCE
 }
 
 /// A claim number's letters: CSA, CSF and CSI are different claims.
