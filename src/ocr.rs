@@ -843,6 +843,11 @@ fn label_like(words: &[Word], a: usize, b: usize, others: &[String]) -> bool {
             return true;
         }
     }
+    // "Claim number or OWCP case number": a label offering another number in the value's place
+    // (generated seeds 57 and 61: an SF 2818's item 5, whose box was never read again).
+    if words.get(k).is_some_and(|w| plain(w) == "or") && words[k + 1..].iter().take(4).any(|w| matches!(plain(w).as_str(), "number" | "no" | "num")) {
+        return true;
+    }
     let Some(next) = words.get(k) else { return true };
     let t = next.text.as_str();
     if is_item_number(t) || t.starts_with(['(', '[', ':']) || t.chars().any(|c| c.is_ascii_digit() || c == '/' || c == '-') {
@@ -1133,6 +1138,9 @@ mod tests {
             ("Date of Birth Social Security Number", 0, 2, true),
             ("Social Security Number: O4l", 0, 1, true),
             ("4. CSF claim number of the deceased", 2, 3, true),
+            // Regression (seed 61, case-003, SF 2818): a label that offers another number.
+            ("5. CSA/CSF claim number or OWCP case number", 2, 3, true),
+            ("your claim number or your name", 1, 2, false),
             ("number of the deceased", 0, 0, true),
             ("2. Date of birth of spouse", 1, 3, false),
             ("Social Security Number of the spouse (mm/dd/yyyy)", 0, 1, false),
